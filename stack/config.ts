@@ -1,0 +1,31 @@
+// Fixed addresses and local-only secrets of the local stack. Nothing here is used in production:
+// hosted Supabase provides its own URLs and keys, and the functions read theirs from the environment.
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const STATE_DIR = path.join(ROOT, ".stack");
+
+export const PORTS = {
+  gateway: 54321,
+  db: 54322,
+  postgrest: 54331,
+  functions: 54332,
+  retell: 54341,
+  stripe: 54342,
+  calcom: 54343,
+  twilio: 54344,
+  resend: 54345,
+} as const;
+
+/** Same value as `supabase start` uses, so keys minted here look like the CLI's. */
+export const JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
+export const DB_PASSWORD = "postgres";
+export const AUTHENTICATOR_PASSWORD = "postgres";
+
+export const API_URL = `http://127.0.0.1:${PORTS.gateway}`;
+export const DB_URL = `postgresql://postgres:${DB_PASSWORD}@127.0.0.1:${PORTS.db}/postgres`;
+
+export function fakeUrl(service: "retell" | "stripe" | "calcom" | "twilio" | "resend"): string {
+  return `http://127.0.0.1:${PORTS[service]}`;
+}
