@@ -1,0 +1,68 @@
+// The one test command: pgTAP (pg_prove), vitest suites through the gateway, `deno check` and
+// `deno lint` of every function, and `tsc --noEmit`. Starts the local stack if it is not running and
+// stops it again afterwards, so the machine is left as it was found.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { DB_URL, ROOT, STATE_DIR } from "../stack/config.ts";
+import { isUp, start, stop } from "../stack/cli.ts";
+import { functionNames } from "../stack/functions.ts";
+
+type Tally = { passed: number; failed: number };
+const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
+
+function run(label: string, command: string, args: string[], env: Record<string, string> = {}) {
+  console.log(`\n=== ${label}`);
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  process.stdout.write(result.stdout ?? "");
+  process.stderr.write(result.stderr ?? "");
+  return result;
+}
+
+function pgtap(): Tally {
+  const testsDir = path.join(ROOT, "supabase", "tests");
+  const result = run("pgTAP (supabase/tests)", "pg_prove", ["--verbose", "--recurse", "--ext", ".sql", "-d", DB_URL, testsDir]);
+  const lines = result.stdout.split("\n");
+  const passed = lines.filter((l) => /^\s*ok \d+/.test(l)).length;
+  let failed = lines.filter((l) => /^\s*not ok \d+/.test(l)).length;
+  // A file that dies before its plan completes fails without printing `not ok`.
+  if (result.status !== 0 && failed === 0) failed = 1;
+  return { passed, failed };
+}
+
+function vitest(): Tally {
+  const report = path.join(STATE_DIR, "vitest-report.json");
+  fs.rmSync(report, { force: true });
+  const result = run("vitest (tests/)", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`]);
+  if (!fs.existsSync(report)) return { passed: 0, failed: 1 };
+  const summary = JSON.parse(fs.readFileSync(report, "utf8"));
+  // A suite that fails to load, or a run that errors outside any test, counts as one failure.
+  const failedOutsideTests = result.status !== 0 && summary.numFailedTests === 0 ? 1 : 0;
+  return { passed: summary.numPassedTests, failed: summary.numFailedTests + failedOutsideTests };
+}
+
+function check(label: string, command: string, args: string[]): Tally {
+  const ok = run(label, command, args, { DENO_NO_UPDATE_CHECK: "1" }).status === 0;
+  console.log(ok ? `${label}: ok` : `${label}: FAILED`);
+  return ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+const wasUp = isUp();
+if (!wasUp) await start();
+const entries = functionNames().map((name) => `supabase/functions/${name}/index.ts`);
+const denoConfig = "--config=supabase/functions/deno.json";
+const tallies: Tally[] = [];
+try {
+  tallies.push(
+    pgtap(),
+    vitest(),
+    check("deno check", bin("deno"), ["check", denoConfig, ...entries]),
+    check("deno lint", bin("deno"), ["lint", denoConfig, "supabase/functions"]),
+    check("tsc --noEmit", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]),
+  );
+} finally {
+  if (!wasUp) await stop();
+}
+const total = tallies.reduce((a, t) => ({ passed: a.passed + t.passed, failed: a.failed + t.failed }), { passed: 0, failed: 0 });
+console.log(`\n${total.passed} passed, ${total.failed} failed`);
+process.exit(total.failed === 0 ? 0 : 1);

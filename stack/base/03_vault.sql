@@ -1,0 +1,2 @@
+-- Hosted Supabase enables Vault in every project.
+create extension if not exists supabase_vault;

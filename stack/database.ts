@@ -1,0 +1,105 @@
+// The local PostgreSQL cluster: created in .stack/pgdata, run by the unprivileged `postgres` OS user
+// (PostgreSQL refuses to run as root), with pg_cron preloaded as on Supabase.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { DB_URL, PORTS, ROOT, STATE_DIR } from "./config.ts";
+
+const PG_BIN = "/usr/lib/postgresql/15/bin";
+export const PGDATA = path.join(STATE_DIR, "pgdata");
+const EXTENSION_DIR = "/usr/share/postgresql/15/extension";
+const PG_LOG = path.join(STATE_DIR, "logs", "postgres.log");
+
+function asPostgres(command: string, args: string[]) {
+  return spawnSync("runuser", ["-u", "postgres", "--", path.join(PG_BIN, command), ...args], {
+    encoding: "utf8",
+  });
+}
+
+export function clusterExists(): boolean {
+  return fs.existsSync(path.join(PGDATA, "PG_VERSION"));
+}
+
+export function isRunning(): boolean {
+  return clusterExists() && asPostgres("pg_ctl", ["-D", PGDATA, "status"]).status === 0;
+}
+
+export function createCluster(): void {
+  fs.mkdirSync(path.dirname(PG_LOG), { recursive: true });
+  fs.mkdirSync(PGDATA, { recursive: true });
+  // The postgres user must be able to reach the data folder through the project's own folders.
+  for (let dir = PGDATA; dir !== path.dirname(ROOT); dir = path.dirname(dir)) {
+    fs.chmodSync(dir, fs.statSync(dir).mode | 0o711);
+  }
+  fs.chmodSync(PGDATA, 0o700);
+  execFileSync("chown", ["-R", "postgres:postgres", PGDATA]);
+  const init = asPostgres("initdb", ["-D", PGDATA, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
+  if (init.status !== 0) throw new Error(`initdb failed:\n${init.stderr}`);
+  fs.appendFileSync(
+    path.join(PGDATA, "postgresql.conf"),
+    [
+      "",
+      "# local stack",
+      `port = ${PORTS.db}`,
+      "listen_addresses = '127.0.0.1'",
+      "unix_socket_directories = '/tmp'",
+      "shared_preload_libraries = 'pg_cron'",
+      "cron.database_name = 'postgres'",
+      "cron.timezone = 'UTC'",
+      "max_connections = 200",
+      "fsync = off",
+      "synchronous_commit = off",
+      "full_page_writes = off",
+      "timezone = 'UTC'",
+      "",
+    ].join("\n"),
+  );
+}
+
+export function start(): void {
+  fs.mkdirSync(path.dirname(PG_LOG), { recursive: true });
+  fs.writeFileSync(PG_LOG, "");
+  execFileSync("chown", ["postgres:postgres", PG_LOG]);
+  // A crash can leave postmaster.pid behind; pg_ctl treats it as stale when no such process runs.
+  const result = asPostgres("pg_ctl", ["-D", PGDATA, "-l", PG_LOG, "-w", "-t", "30", "start"]);
+  if (result.status !== 0) {
+    throw new Error(`PostgreSQL did not start (see ${PG_LOG}):\n${fs.readFileSync(PG_LOG, "utf8").slice(-2000)}`);
+  }
+}
+
+export function stop(): void {
+  if (isRunning()) asPostgres("pg_ctl", ["-D", PGDATA, "-m", "fast", "-w", "stop"]);
+}
+
+export function destroyCluster(): void {
+  stop();
+  fs.rmSync(PGDATA, { recursive: true, force: true });
+}
+
+/** Runs SQL through psql as the postgres superuser, stopping at the first error. */
+export function psql(args: string[], input?: string): string {
+  const result = spawnSync("psql", [DB_URL, "-X", "-q", "-v", "ON_ERROR_STOP=1", ...args], {
+    encoding: "utf8",
+    input,
+    env: { ...process.env, PGSSLMODE: "disable" },
+  });
+  if (result.status !== 0) throw new Error(`psql ${args.join(" ")} failed:\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Installs the local stand-ins for pg_net and Vault as real extensions, so migrations create them unchanged. */
+export function installExtensionStandIns(): void {
+  const source = path.join(ROOT, "stack", "extensions");
+  for (const file of fs.readdirSync(source)) {
+    const target = path.join(EXTENSION_DIR, file);
+    const content = fs.readFileSync(path.join(source, file));
+    if (!fs.existsSync(target) || !fs.readFileSync(target).equals(content)) fs.writeFileSync(target, content);
+  }
+}
+
+export function applyBase(): void {
+  const dir = path.join(ROOT, "stack", "base");
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    psql(["-f", path.join(dir, file)]);
+  }
+}

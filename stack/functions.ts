@@ -1,0 +1,53 @@
+// What the local stack knows about the Edge Functions: their names, whether the gateway checks a
+// JWT for each (config.toml, as the Supabase CLI reads it), and the environment they run with.
+import fs from "node:fs";
+import path from "node:path";
+import { API_URL, DB_URL, ROOT } from "./config.ts";
+import { ANON_KEY, SERVICE_ROLE_KEY } from "./keys.ts";
+
+export const FUNCTIONS_DIR = path.join(ROOT, "supabase", "functions");
+const ENV_FILE = path.join(FUNCTIONS_DIR, ".env");
+const ENV_EXAMPLE = path.join(FUNCTIONS_DIR, ".env.example");
+
+export function functionNames(): string[] {
+  return fs
+    .readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith("_") && fs.existsSync(path.join(FUNCTIONS_DIR, d.name, "index.ts")))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Functions whose `[functions.<name>]` table in config.toml sets `verify_jwt = false`. */
+export function functionsWithoutJwt(): Set<string> {
+  const config = fs.readFileSync(path.join(ROOT, "supabase", "config.toml"), "utf8");
+  const open = new Set<string>();
+  let current: string | undefined;
+  for (const line of config.split("\n")) {
+    const section = /^\s*\[functions\.([A-Za-z0-9_-]+)\]\s*$/.exec(line);
+    if (section) current = section[1];
+    else if (/^\s*\[/.test(line)) current = undefined;
+    else if (current && /^\s*verify_jwt\s*=\s*false\b/.test(line)) open.add(current);
+  }
+  return open;
+}
+
+function parseEnvFile(file: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) env[m[1]] = m[2].replace(/^"(.*)"$/, "$1");
+  }
+  return env;
+}
+
+/** Secrets from supabase/functions/.env (made from .env.example on first use) plus what Supabase injects. */
+export function functionEnv(): Record<string, string> {
+  if (!fs.existsSync(ENV_FILE)) fs.copyFileSync(ENV_EXAMPLE, ENV_FILE);
+  return {
+    ...parseEnvFile(ENV_FILE),
+    SUPABASE_URL: API_URL,
+    SUPABASE_ANON_KEY: ANON_KEY,
+    SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
+    SUPABASE_DB_URL: DB_URL,
+  };
+}

