@@ -66,7 +66,16 @@ const WRITABLE_NUMBER_FIELDS = [
   "fallback_number",
 ];
 // Server-owned fields of agents and LLMs that request bodies cannot overwrite.
-const SERVER_FIELDS = ["agent_id", "llm_id", "version", "is_published", "last_modification_timestamp"];
+const SERVER_FIELDS = ["agent_id", "llm_id", "version", "base_version", "is_published", "last_modification_timestamp"];
+// What list-agent-versions reports of each version.
+const VERSION_SUMMARY_FIELDS = [
+  "version",
+  "is_published",
+  "last_modification_timestamp",
+  "base_version",
+  "version_title",
+  "version_description",
+];
 const E164 = /^\+[1-9]\d{1,14}$/;
 
 /** Thrown by validators; the `api` wrapper turns it into Retell's error body. */
@@ -83,6 +92,10 @@ const errorBody = (_status: number, message: string) => ({ status: "error", mess
 const fail = (status: number, message: string): Reply => json(status, errorBody(status, message));
 const badRequest = (message: string) => new ApiError(400, message);
 const notFound = (message: string) => new ApiError(404, message);
+
+/** The listed keys of `source` that are set. */
+const pick = (source: Json, keys: string[]): Json =>
+  Object.fromEntries(keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]]));
 
 export function createRetellFake(options: RetellFakeOptions): {
   server: http.Server;
@@ -133,7 +146,9 @@ export function createRetellFake(options: RetellFakeOptions): {
       return draft;
     }
     const target = versionOf(history, query.get("version"), label);
-    if (target.is_published) throw badRequest(`Version ${target.version} of ${label} is published and cannot be modified`);
+    if (target.is_published) {
+      throw badRequest(`Version ${target.version} of ${label} is published and cannot be modified`);
+    }
     return target;
   }
 
@@ -168,7 +183,7 @@ export function createRetellFake(options: RetellFakeOptions): {
     return {
       agent_name: null,
       webhook_url: null,
-      webhook_events: DEFAULT_WEBHOOK_EVENTS,
+      webhook_events: [...DEFAULT_WEBHOOK_EVENTS],
       ...fields,
       agent_id: fields.agent_id ?? nextId("agent"),
       version: 0,
@@ -187,17 +202,20 @@ export function createRetellFake(options: RetellFakeOptions): {
     };
   }
 
+  /**
+   * Stores seeded agents/LLMs as given, as version 0 (they stand for data made elsewhere, so only the
+   * id is checked); cloned so that later updates never write into the caller's seed objects.
+   */
   function applySeed(seed: RetellSeed): { agents: Versioned[]; llms: Versioned[] } {
-    // LLMs first so that seeded agents can point at seeded LLMs.
     const llms = (seed.llms ?? []).map((fields) => {
       if (typeof fields.llm_id !== "string") throw badRequest("seeded llms need an llm_id");
-      const llm = newLlm(fields);
+      const llm = newLlm(structuredClone(fields));
       state.llms.set(llm.llm_id, [llm]);
       return llm;
     });
     const agents = (seed.agents ?? []).map((fields) => {
       if (typeof fields.agent_id !== "string") throw badRequest("seeded agents need an agent_id");
-      const agent = newAgent(fields);
+      const agent = newAgent(structuredClone(fields));
       state.agents.set(agent.agent_id, [agent]);
       return agent;
     });
@@ -383,9 +401,7 @@ export function createRetellFake(options: RetellFakeOptions): {
     const agent = versionOf(historyOf("agent", params.id), body.version, `agent ${params.id}`);
     if (agent.is_published) throw badRequest(`Version ${agent.version} of agent ${params.id} is already published`);
     const now = Date.now();
-    const titles = Object.fromEntries(
-      ["version_title", "version_description"].filter((k) => body[k] !== undefined).map((k) => [k, body[k]]),
-    );
+    const titles = pick(body, ["version_title", "version_description"]);
     Object.assign(agent, titles, { is_published: true, last_modification_timestamp: now });
     const llm = llmVersionOf(agent);
     if (llm) Object.assign(llm, { is_published: true, last_modification_timestamp: now });
@@ -396,6 +412,7 @@ export function createRetellFake(options: RetellFakeOptions): {
   function createAgentVersion({ params, body }: Request): Reply {
     const history = historyOf("agent", params.id);
     const base = versionOf(history, body.base_version, `agent ${params.id}`);
+    // Titles name the base version once published; the new draft starts without them.
     const { version_title, version_description, ...copied } = structuredClone(base);
     const draft: Versioned = {
       ...copied,
@@ -420,10 +437,9 @@ export function createRetellFake(options: RetellFakeOptions): {
   }
 
   function listAgentVersions({ params, query }: Request): Reply {
-    const summaries = historyOf("agent", params.id).map((v) => {
-      const { version, is_published, last_modification_timestamp, base_version, version_title, version_description } = v;
-      return { version, is_published, last_modification_timestamp, base_version, version_title, version_description };
-    });
+    const summaries = historyOf("agent", params.id).map((v) =>
+      pick(v, VERSION_SUMMARY_FIELDS),
+    );
     // Zero-padded so that keyset pagination orders versions numerically.
     return json(200, paginate(summaries, (v) => String(v.version).padStart(10, "0"), query));
   }
@@ -483,11 +499,9 @@ export function createRetellFake(options: RetellFakeOptions): {
       from_number: body.from_number,
       to_number: body.to_number,
       call_status: "registered",
+      // Omitted when never set, as in Retell's call objects.
+      ...pick(body, ["metadata", "retell_llm_dynamic_variables"]),
     };
-    // Omitted when never set, as in Retell's call objects.
-    for (const field of ["metadata", "retell_llm_dynamic_variables"]) {
-      if (body[field] !== undefined) call[field] = body[field];
-    }
     state.calls.set(call.call_id, call);
     return json(201, call);
   }
@@ -516,7 +530,8 @@ export function createRetellFake(options: RetellFakeOptions): {
   const api = (handler: Handler): Handler => {
     const inner = guarded(handler);
     return (req) => {
-      state.requests.push({ method: req.method, path: req.path, body: req.body ?? null, at: new Date().toISOString() });
+      const at = new Date().toISOString();
+      state.requests.push({ method: req.method, path: req.path, body: req.body ?? null, at });
       if (req.headers.authorization !== `Bearer ${options.apiKey}`) return fail(401, "Unauthorized");
       return inner(req);
     };
@@ -542,6 +557,11 @@ export function createRetellFake(options: RetellFakeOptions): {
     areaCodes: Object.fromEntries(state.inventory.areaCodes),
   });
 
+  function setInventoryRoute({ body }: Request): Reply {
+    setInventory(body);
+    return json(200, inventorySnapshot());
+  }
+
   const router = new Router()
     .on("POST /create-phone-number", api(createPhoneNumber))
     .on("GET /get-phone-number/:n", api(({ params }) => json(200, phoneNumberOf(params.n))))
@@ -563,7 +583,7 @@ export function createRetellFake(options: RetellFakeOptions): {
     .on("POST /v2/create-phone-call", api(createPhoneCall))
     .on("GET /v2/get-call/:id", api(getCall))
     // GET /list-agents and POST /copy-agent/:id are deliberately absent: removed upstream, so 404.
-    .on("POST /__control/inventory", guarded(({ body }) => (setInventory(body), json(200, inventorySnapshot()))))
+    .on("POST /__control/inventory", guarded(setInventoryRoute))
     .on("POST /__control/seed", guarded(({ body }) => json(200, applySeed(body))))
     .on("GET /__control/state", () =>
       json(200, {

@@ -33,7 +33,8 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-const control = (method: string, path: string, body?: unknown) => call(method, `/__control${path}`, body, { authorization: "" });
+const control = (method: string, path: string, body?: unknown) =>
+  call(method, `/__control${path}`, body, { authorization: "" });
 
 /** A Retell LLM and an agent on it, through the SDK. */
 async function createAgent(name = "Front desk") {
@@ -261,10 +262,10 @@ describe("calls", () => {
     });
     expect(await sdk.call.retrieve(created.call_id)).toEqual(created);
 
-    const foreign = await call("POST", "/v2/create-phone-call", { from_number: "+19995550000", to_number: "+12125550199" });
-    expect(foreign.status).toBe(400);
-    const notE164 = await call("POST", "/v2/create-phone-call", { from_number: from.phone_number, to_number: "212-555" });
-    expect(notE164.status).toBe(400);
+    const foreign = { from_number: "+19995550000", to_number: "+12125550199" };
+    expect((await call("POST", "/v2/create-phone-call", foreign)).status).toBe(400);
+    const notE164 = { from_number: from.phone_number, to_number: "212-555" };
+    expect((await call("POST", "/v2/create-phone-call", notE164)).status).toBe(400);
   });
 });
 
