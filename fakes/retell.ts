@@ -1,17 +1,9 @@
 // Local stand-in for the Retell AI REST API (contract: /work/shared/contracts.md, section 1).
 // Stateful: bought numbers, versioned agents and LLMs, and outbound calls live in memory until
 // reset. Tests and the local stack steer it through the unauthenticated /__control routes.
-import http from "node:http";
-import {
-  Router,
-  addControlRoutes,
-  createServer,
-  json,
-  newFaults,
-  type Handler,
-  type Reply,
-  type Request,
-} from "./lib/http.ts";
+import type http from "node:http";
+import { addControlRoutes, createServer, json, newFaults, type Handler, type Reply, type Request } from "./lib/http.ts";
+import { bearerToken, LoggingRouter, type LoggedRequest } from "./lib/common.ts";
 
 type Json = Record<string, any>;
 
@@ -24,8 +16,6 @@ export type RetellSeed = { agents?: Json[]; llms?: Json[] };
 
 export type InventoryConfig = { default?: number; areaCodes?: Record<string, number> };
 
-export type LoggedRequest = { method: string; path: string; body: unknown; at: string };
-
 export type RetellState = {
   /** Keyed by E.164 number, in purchase order. */
   phoneNumbers: Map<string, Json>;
@@ -36,7 +26,7 @@ export type RetellState = {
   calls: Map<string, Json>;
   /** Numbers still for sale: per area code, and `default` for area codes never configured. */
   inventory: { default: number; areaCodes: Map<number, number> };
-  /** API requests that reached a route (faults injected by the toolkit answer before that). */
+  /** API requests that reached a route (the router's log; injected faults answer before that). */
   requests: LoggedRequest[];
   counters: { id: number; number: number };
 };
@@ -56,7 +46,8 @@ const DEPRECATED_NUMBER_FIELDS = [
   "inbound_agent_version",
   "outbound_agent_version",
 ];
-// Fields a caller may set on a phone number (create and update); everything else is server-owned.
+// Plain fields a caller may set on a phone number (create and update); agent bindings are checked
+// separately and everything else is server-owned.
 const WRITABLE_NUMBER_FIELDS = [
   "nickname",
   "inbound_webhook_url",
@@ -78,7 +69,7 @@ const VERSION_SUMMARY_FIELDS = [
 ];
 const E164 = /^\+[1-9]\d{1,14}$/;
 
-/** Thrown by validators; the `api` wrapper turns it into Retell's error body. */
+/** Thrown by validators; the `guarded` wrapper turns it into Retell's error body. */
 class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -102,13 +93,15 @@ export function createRetellFake(options: RetellFakeOptions): {
   reset(): void;
   state: RetellState;
 } {
+  // Logs every API request and serves the log at GET /__control/requests.
+  const router = new LoggingRouter();
   const state: RetellState = {
     phoneNumbers: new Map(),
     agents: new Map(),
     llms: new Map(),
     calls: new Map(),
     inventory: { default: DEFAULT_INVENTORY, areaCodes: new Map() },
-    requests: [],
+    requests: router.requests,
     counters: { id: 0, number: 0 },
   };
   const faults = newFaults();
@@ -203,8 +196,9 @@ export function createRetellFake(options: RetellFakeOptions): {
   }
 
   /**
-   * Stores seeded agents/LLMs as given, as version 0 (they stand for data made elsewhere, so only the
-   * id is checked); cloned so that later updates never write into the caller's seed objects.
+   * Stores seeded agents/LLMs as version 0, cloned so that later updates never write into the
+   * caller's seed objects. They stand for data made elsewhere, so only ids are required; LLMs go
+   * first so that an agent on a seeded LLM gets its engine pinned like a created agent's.
    */
   function applySeed(seed: RetellSeed): { agents: Versioned[]; llms: Versioned[] } {
     const llms = (seed.llms ?? []).map((fields) => {
@@ -213,9 +207,14 @@ export function createRetellFake(options: RetellFakeOptions): {
       state.llms.set(llm.llm_id, [llm]);
       return llm;
     });
-    const agents = (seed.agents ?? []).map((fields) => {
-      if (typeof fields.agent_id !== "string") throw badRequest("seeded agents need an agent_id");
-      const agent = newAgent(structuredClone(fields));
+    const agents = (seed.agents ?? []).map((given) => {
+      if (typeof given.agent_id !== "string") throw badRequest("seeded agents need an agent_id");
+      const fields = structuredClone(given);
+      const engine = fields.response_engine;
+      if (engine?.type === "retell-llm" && state.llms.has(engine.llm_id)) {
+        fields.response_engine = checkResponseEngine(engine);
+      }
+      const agent = newAgent(fields);
       state.agents.set(agent.agent_id, [agent]);
       return agent;
     });
@@ -526,15 +525,10 @@ export function createRetellFake(options: RetellFakeOptions): {
       }
     };
 
-  /** API routes: logged (for tests counting attempts), then authenticated. */
+  /** API routes: authenticated (the router has logged the attempt already). */
   const api = (handler: Handler): Handler => {
     const inner = guarded(handler);
-    return (req) => {
-      const at = new Date().toISOString();
-      state.requests.push({ method: req.method, path: req.path, body: req.body ?? null, at });
-      if (req.headers.authorization !== `Bearer ${options.apiKey}`) return fail(401, "Unauthorized");
-      return inner(req);
-    };
+    return (req) => (bearerToken(req.headers) === options.apiKey ? inner(req) : fail(401, "Unauthorized"));
   };
 
   function reset(): void {
@@ -562,7 +556,7 @@ export function createRetellFake(options: RetellFakeOptions): {
     return json(200, inventorySnapshot());
   }
 
-  const router = new Router()
+  router
     .on("POST /create-phone-number", api(createPhoneNumber))
     .on("GET /get-phone-number/:n", api(({ params }) => json(200, phoneNumberOf(params.n))))
     .on("PATCH /update-phone-number/:n", api(updatePhoneNumber))
@@ -593,8 +587,7 @@ export function createRetellFake(options: RetellFakeOptions): {
         calls: [...state.calls.values()],
         inventory: inventorySnapshot(),
       }),
-    )
-    .on("GET /__control/requests", () => json(200, state.requests));
+    );
   addControlRoutes(router, faults, reset);
 
   reset();

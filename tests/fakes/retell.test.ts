@@ -13,7 +13,7 @@ const MASTER_SEED = {
       agent_id: "agent_master_hvac",
       agent_name: "Master HVAC",
       voice_id: "retell-Cimo",
-      response_engine: { type: "retell-llm", llm_id: "llm_master_hvac", version: 0 },
+      response_engine: { type: "retell-llm", llm_id: "llm_master_hvac" },
     },
   ],
 };
@@ -271,7 +271,12 @@ describe("calls", () => {
 
 describe("control API", () => {
   it("seeds master agents from the options and on demand", async () => {
-    expect(await sdk.agent.retrieve("agent_master_hvac")).toMatchObject({ agent_name: "Master HVAC", version: 0 });
+    expect(await sdk.agent.retrieve("agent_master_hvac")).toMatchObject({
+      agent_name: "Master HVAC",
+      version: 0,
+      // Pinned to the seeded LLM's version, as create-agent does.
+      response_engine: { llm_id: "llm_master_hvac", version: 0 },
+    });
     await control("POST", "/seed", {
       llms: [{ llm_id: "llm_master_plumbing", general_prompt: "Plumbing." }],
       agents: [
@@ -312,7 +317,12 @@ describe("control API", () => {
     await control("POST", "/reset");
     await sdk.phoneNumber.create({ area_code: 415 });
     await createAgent();
-    expect((await control("GET", "/requests")).body).toHaveLength(3);
+    const { body: log } = await control("GET", "/requests");
+    expect(log.map((r: { method: string; path: string }) => `${r.method} ${r.path}`)).toEqual([
+      "POST /create-phone-number",
+      "POST /create-retell-llm",
+      "POST /create-agent",
+    ]);
 
     fake.reset();
     const { body: state } = await control("GET", "/state");
