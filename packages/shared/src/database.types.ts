@@ -5,7 +5,69 @@ export type Database = {
   
   "public": {
           Tables: {
-            "black_box_events": {
+            "agents": {
+                  Row: {
+                    "area_code_obtained": string | null,"area_code_requested": string | null,"area_codes_tried": (string)[],"created_at": string,"deploy_error_code": string | null,"deploy_error_detail": string | null,"deploy_status": string,"deployed_at": string | null,"id": string,"model": string,"phone_number": string | null,"retell_agent_id": string | null,"retell_agent_version": number | null,"retell_llm_id": string | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"model"?: string,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"model"?: string,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"app_settings": {
+                  Row: {
+                    "description": string,"key": string,"updated_at": string,"value": NonNullable<Json>
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description"?: string,"key": string,"updated_at"?: string,"value": NonNullable<Json>
+                  }
+                  Update: {
+                    "description"?: string,"key"?: string,"updated_at"?: string,"value"?: NonNullable<Json>
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"appointments": {
+                  Row: {
+                    "calcom_booking_id": number | null,"calcom_booking_uid": string | null,"calcom_event_type_id": number | null,"calcom_organizer": Json | null,"call_id": string | null,"cancellation_reason": string | null,"created_at": string,"customer_email": string | null,"customer_name": string,"customer_phone": string | null,"end_at": string,"id": string,"notes": string | null,"rescheduled_from_uid": string | null,"service": string | null,"source": string,"start_at": string,"status": string,"time_zone": string | null,"updated_at": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "calcom_booking_id"?: number | null,"calcom_booking_uid"?: string | null,"calcom_event_type_id"?: number | null,"calcom_organizer"?: Json | null,"call_id"?: string | null,"cancellation_reason"?: string | null,"created_at"?: string,"customer_email"?: string | null,"customer_name": string,"customer_phone"?: string | null,"end_at": string,"id"?: string,"notes"?: string | null,"rescheduled_from_uid"?: string | null,"service"?: string | null,"source"?: string,"start_at": string,"status"?: string,"time_zone"?: string | null,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "calcom_booking_id"?: number | null,"calcom_booking_uid"?: string | null,"calcom_event_type_id"?: number | null,"calcom_organizer"?: Json | null,"call_id"?: string | null,"cancellation_reason"?: string | null,"created_at"?: string,"customer_email"?: string | null,"customer_name"?: string,"customer_phone"?: string | null,"end_at"?: string,"id"?: string,"notes"?: string | null,"rescheduled_from_uid"?: string | null,"service"?: string | null,"source"?: string,"start_at"?: string,"status"?: string,"time_zone"?: string | null,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "appointments_call_id_fkey"
+      columns: ["call_id"]
+isOneToOne: false
+      referencedRelation: "calls"
+      referencedColumns: ["call_id"]
+    }
+                  ]
+                },"audit_logs": {
+                  Row: {
+                    "action": string,"actor_user_id": string | null,"created_at": string,"details": NonNullable<Json>,"id": number,"ip": unknown,"on_behalf_of_user_id": string | null,"target_id": string | null,"target_table": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_user_id"?: string | null,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"ip"?: unknown,"on_behalf_of_user_id"?: string | null,"target_id"?: string | null,"target_table"?: string | null
+                  }
+                  Update: {
+                    "action"?: string,"actor_user_id"?: string | null,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"ip"?: unknown,"on_behalf_of_user_id"?: string | null,"target_id"?: string | null,"target_table"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"black_box_events": {
                   Row: {
                     "created_at": string,"event_type": string,"id": number,"payload": NonNullable<Json>,"user_id": string
                   }
@@ -19,14 +81,616 @@ export type Database = {
                   Relationships: [
                     
                   ]
+                },"call_recordings": {
+                  Row: {
+                    "analysis": Json | null,"call_id": string,"call_successful": boolean | null,"created_at": string,"duration_seconds": number | null,"id": string,"recording_url": string | null,"sentiment": string | null,"summary": string | null,"transcript": string | null,"transcript_object": Json | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "analysis"?: Json | null,"call_id": string,"call_successful"?: boolean | null,"created_at"?: string,"duration_seconds"?: number | null,"id"?: string,"recording_url"?: string | null,"sentiment"?: string | null,"summary"?: string | null,"transcript"?: string | null,"transcript_object"?: Json | null,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "analysis"?: Json | null,"call_id"?: string,"call_successful"?: boolean | null,"created_at"?: string,"duration_seconds"?: number | null,"id"?: string,"recording_url"?: string | null,"sentiment"?: string | null,"summary"?: string | null,"transcript"?: string | null,"transcript_object"?: Json | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "call_recordings_call_id_fkey"
+      columns: ["call_id"]
+isOneToOne: true
+      referencedRelation: "calls"
+      referencedColumns: ["call_id"]
+    }
+                  ]
+                },"calls": {
+                  Row: {
+                    "agent_id": string | null,"analyzed_at": string | null,"call_id": string,"created_at": string,"direction": string,"disconnection_reason": string | null,"duration_ms": number | null,"ended_at": string | null,"from_number": string | null,"is_demo": boolean,"refusal_reason": string | null,"started_at": string | null,"status": string,"to_number": string | null,"transferred": boolean,"updated_at": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "agent_id"?: string | null,"analyzed_at"?: string | null,"call_id": string,"created_at"?: string,"direction"?: string,"disconnection_reason"?: string | null,"duration_ms"?: number | null,"ended_at"?: string | null,"from_number"?: string | null,"is_demo"?: boolean,"refusal_reason"?: string | null,"started_at"?: string | null,"status"?: string,"to_number"?: string | null,"transferred"?: boolean,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "agent_id"?: string | null,"analyzed_at"?: string | null,"call_id"?: string,"created_at"?: string,"direction"?: string,"disconnection_reason"?: string | null,"duration_ms"?: number | null,"ended_at"?: string | null,"from_number"?: string | null,"is_demo"?: boolean,"refusal_reason"?: string | null,"started_at"?: string | null,"status"?: string,"to_number"?: string | null,"transferred"?: boolean,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"churn_alerts": {
+                  Row: {
+                    "created_at": string,"details": NonNullable<Json>,"id": string,"reason": string,"resolved_at": string | null,"severity": string,"status": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"details"?: NonNullable<Json>,"id"?: string,"reason": string,"resolved_at"?: string | null,"severity"?: string,"status"?: string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"details"?: NonNullable<Json>,"id"?: string,"reason"?: string,"resolved_at"?: string | null,"severity"?: string,"status"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"consent_logs": {
+                  Row: {
+                    "accepted_at": string,"consent_type": string,"consent_version": string,"id": number,"ip": unknown,"user_agent": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accepted_at"?: string,"consent_type"?: string,"consent_version": string,"id"?: never,"ip"?: unknown,"user_agent"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "accepted_at"?: string,"consent_type"?: string,"consent_version"?: string,"id"?: never,"ip"?: unknown,"user_agent"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"customer_health_scores": {
+                  Row: {
+                    "calculated_at": string,"factors": NonNullable<Json>,"score": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "calculated_at"?: string,"factors"?: NonNullable<Json>,"score": number,"user_id": string
+                  }
+                  Update: {
+                    "calculated_at"?: string,"factors"?: NonNullable<Json>,"score"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"customers": {
+                  Row: {
+                    "created_at": string,"email": string | null,"first_seen_at": string,"id": string,"last_seen_at": string,"name": string | null,"notes": string | null,"phone": string,"sms_opted_out_at": string | null,"total_calls": number,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"email"?: string | null,"first_seen_at"?: string,"id"?: string,"last_seen_at"?: string,"name"?: string | null,"notes"?: string | null,"phone": string,"sms_opted_out_at"?: string | null,"total_calls"?: number,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"email"?: string | null,"first_seen_at"?: string,"id"?: string,"last_seen_at"?: string,"name"?: string | null,"notes"?: string | null,"phone"?: string,"sms_opted_out_at"?: string | null,"total_calls"?: number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"dialer_queue": {
+                  Row: {
+                    "attempts": number,"business_name": string | null,"contact_name": string | null,"created_at": string,"created_by": string | null,"id": string,"notes": string | null,"phone": string,"scheduled_at": string,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"notes"?: string | null,"phone": string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"notes"?: string | null,"phone"?: string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"error_logs": {
+                  Row: {
+                    "context": NonNullable<Json>,"created_at": string,"id": number,"message": string,"request_id": string | null,"source": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "context"?: NonNullable<Json>,"created_at"?: string,"id"?: never,"message": string,"request_id"?: string | null,"source": string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "context"?: NonNullable<Json>,"created_at"?: string,"id"?: never,"message"?: string,"request_id"?: string | null,"source"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"impersonation_sessions": {
+                  Row: {
+                    "admin_user_id": string,"ended_at": string | null,"expires_at": string,"id": string,"reason": string,"started_at": string,"target_user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "admin_user_id": string,"ended_at"?: string | null,"expires_at": string,"id"?: string,"reason": string,"started_at"?: string,"target_user_id": string
+                  }
+                  Update: {
+                    "admin_user_id"?: string,"ended_at"?: string | null,"expires_at"?: string,"id"?: string,"reason"?: string,"started_at"?: string,"target_user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"inbound_webhook_events": {
+                  Row: {
+                    "event_id": string,"event_type": string,"processed_at": string | null,"provider": string,"received_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "event_id": string,"event_type": string,"processed_at"?: string | null,"provider": string,"received_at"?: string
+                  }
+                  Update: {
+                    "event_id"?: string,"event_type"?: string,"processed_at"?: string | null,"provider"?: string,"received_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"integrations": {
+                  Row: {
+                    "access_token_encrypted": string | null,"booking_url": string | null,"connected_at": string | null,"created_at": string,"default_event_type_id": number | null,"external_email": string | null,"external_user_id": string | null,"external_username": string | null,"id": string,"provider": string,"refresh_token_encrypted": string | null,"scopes": (string)[],"status": string,"time_zone": string | null,"token_expires_at": string | null,"token_key_id": string | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "access_token_encrypted"?: string | null,"booking_url"?: string | null,"connected_at"?: string | null,"created_at"?: string,"default_event_type_id"?: number | null,"external_email"?: string | null,"external_user_id"?: string | null,"external_username"?: string | null,"id"?: string,"provider": string,"refresh_token_encrypted"?: string | null,"scopes"?: (string)[],"status"?: string,"time_zone"?: string | null,"token_expires_at"?: string | null,"token_key_id"?: string | null,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "access_token_encrypted"?: string | null,"booking_url"?: string | null,"connected_at"?: string | null,"created_at"?: string,"default_event_type_id"?: number | null,"external_email"?: string | null,"external_user_id"?: string | null,"external_username"?: string | null,"id"?: string,"provider"?: string,"refresh_token_encrypted"?: string | null,"scopes"?: (string)[],"status"?: string,"time_zone"?: string | null,"token_expires_at"?: string | null,"token_key_id"?: string | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"leads": {
+                  Row: {
+                    "call_id": string | null,"created_at": string,"customer_id": string | null,"email": string | null,"flag_reason": string | null,"flagged": boolean,"id": string,"name": string | null,"phone": string | null,"service_needed": string | null,"status": string,"summary": string | null,"updated_at": string,"urgency": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "call_id"?: string | null,"created_at"?: string,"customer_id"?: string | null,"email"?: string | null,"flag_reason"?: string | null,"flagged"?: boolean,"id"?: string,"name"?: string | null,"phone"?: string | null,"service_needed"?: string | null,"status"?: string,"summary"?: string | null,"updated_at"?: string,"urgency"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "call_id"?: string | null,"created_at"?: string,"customer_id"?: string | null,"email"?: string | null,"flag_reason"?: string | null,"flagged"?: boolean,"id"?: string,"name"?: string | null,"phone"?: string | null,"service_needed"?: string | null,"status"?: string,"summary"?: string | null,"updated_at"?: string,"urgency"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "leads_call_id_fkey"
+      columns: ["call_id"]
+isOneToOne: true
+      referencedRelation: "calls"
+      referencedColumns: ["call_id"]
+    },{
+      foreignKeyName: "leads_customer_id_fkey"
+      columns: ["customer_id"]
+isOneToOne: false
+      referencedRelation: "customers"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"ops_alerts": {
+                  Row: {
+                    "created_at": string,"dedupe_key": string | null,"details": NonNullable<Json>,"id": string,"kind": string,"message": string,"resolved_at": string | null,"severity": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"dedupe_key"?: string | null,"details"?: NonNullable<Json>,"id"?: string,"kind": string,"message": string,"resolved_at"?: string | null,"severity"?: string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "created_at"?: string,"dedupe_key"?: string | null,"details"?: NonNullable<Json>,"id"?: string,"kind"?: string,"message"?: string,"resolved_at"?: string | null,"severity"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"payout_requests": {
+                  Row: {
+                    "amount_cents": number,"created_at": string,"decided_at": string | null,"decided_by": string | null,"destination": string,"id": string,"method": string,"paid_at": string | null,"status": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount_cents": number,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"destination": string,"id"?: string,"method": string,"paid_at"?: string | null,"status"?: string,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "amount_cents"?: number,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"destination"?: string,"id"?: string,"method"?: string,"paid_at"?: string | null,"status"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"profiles": {
+                  Row: {
+                    "agent_tone": string,"area_code": string | null,"business_hours": NonNullable<Json>,"business_name": string | null,"business_phone": string | null,"consent_accepted_at": string | null,"consent_version": string | null,"created_at": string,"deploy_error": string | null,"email": string | null,"emergency_fee": number | null,"full_name": string | null,"id": string,"industry": string | null,"last_activity_at": string | null,"notify_email": boolean,"notify_sms": boolean,"referral_code": string,"schedule_summary": string | null,"standard_fee": number | null,"time_zone": string,"transfer_number": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id": string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id"?: string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"rate_limit_counters": {
+                  Row: {
+                    "bucket": string,"hits": number,"window_start": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bucket": string,"hits"?: number,"window_start": string
+                  }
+                  Update: {
+                    "bucket"?: string,"hits"?: number,"window_start"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"reconciliation_runs": {
+                  Row: {
+                    "changes": NonNullable<Json>,"finished_at": string | null,"id": number,"note": string | null,"started_at": string,"status": string,"triggered_by": string,"triggered_by_user_id": string | null,"users_checked": number,"users_corrected": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "changes"?: NonNullable<Json>,"finished_at"?: string | null,"id"?: never,"note"?: string | null,"started_at"?: string,"status"?: string,"triggered_by": string,"triggered_by_user_id"?: string | null,"users_checked"?: number,"users_corrected"?: number
+                  }
+                  Update: {
+                    "changes"?: NonNullable<Json>,"finished_at"?: string | null,"id"?: never,"note"?: string | null,"started_at"?: string,"status"?: string,"triggered_by"?: string,"triggered_by_user_id"?: string | null,"users_checked"?: number,"users_corrected"?: number
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"referral_settings": {
+                  Row: {
+                    "enabled": boolean,"id": boolean,"min_payout_cents": number,"reward_cents": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "enabled"?: boolean,"id"?: boolean,"min_payout_cents"?: number,"reward_cents"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "enabled"?: boolean,"id"?: boolean,"min_payout_cents"?: number,"reward_cents"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"referrals": {
+                  Row: {
+                    "code": string,"created_at": string,"decided_at": string | null,"decided_by": string | null,"id": string,"paid_at": string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "code": string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "code"?: string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"referred_user_id"?: string,"referrer_user_id"?: string,"reward_cents"?: number,"status"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"sms_conversations": {
+                  Row: {
+                    "business_number": string,"created_at": string,"customer_phone": string,"id": string,"last_message_at": string | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_number": string,"created_at"?: string,"customer_phone": string,"id"?: string,"last_message_at"?: string | null,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "business_number"?: string,"created_at"?: string,"customer_phone"?: string,"id"?: string,"last_message_at"?: string | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"sms_messages": {
+                  Row: {
+                    "body": string,"conversation_id": string,"created_at": string,"direction": string,"error_code": string | null,"from_number": string,"id": string,"provider": string,"provider_message_id": string | null,"status": string,"to_number": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "body": string,"conversation_id": string,"created_at"?: string,"direction": string,"error_code"?: string | null,"from_number": string,"id"?: string,"provider": string,"provider_message_id"?: string | null,"status"?: string,"to_number": string,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "body"?: string,"conversation_id"?: string,"created_at"?: string,"direction"?: string,"error_code"?: string | null,"from_number"?: string,"id"?: string,"provider"?: string,"provider_message_id"?: string | null,"status"?: string,"to_number"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "sms_messages_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "sms_conversations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"subscriptions": {
+                  Row: {
+                    "cancel_at_period_end": boolean,"canceled_at": string | null,"created_at": string,"current_period_end": string | null,"current_period_start": string | null,"id": string,"last_event_at": string | null,"plan": string,"status": string,"stripe_customer_id": string | null,"stripe_subscription_id": string | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "cancel_at_period_end"?: boolean,"canceled_at"?: string | null,"created_at"?: string,"current_period_end"?: string | null,"current_period_start"?: string | null,"id"?: string,"last_event_at"?: string | null,"plan": string,"status": string,"stripe_customer_id"?: string | null,"stripe_subscription_id"?: string | null,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "cancel_at_period_end"?: boolean,"canceled_at"?: string | null,"created_at"?: string,"current_period_end"?: string | null,"current_period_start"?: string | null,"id"?: string,"last_event_at"?: string | null,"plan"?: string,"status"?: string,"stripe_customer_id"?: string | null,"stripe_subscription_id"?: string | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"tracking_points": {
+                  Row: {
+                    "id": number,"latitude": number,"longitude": number,"recorded_at": string,"session_id": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "id"?: never,"latitude": number,"longitude": number,"recorded_at"?: string,"session_id": string,"user_id"?: string
+                  }
+                  Update: {
+                    "id"?: never,"latitude"?: number,"longitude"?: number,"recorded_at"?: string,"session_id"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "tracking_points_session_id_fkey"
+      columns: ["session_id"]
+isOneToOne: false
+      referencedRelation: "tracking_sessions"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"tracking_sessions": {
+                  Row: {
+                    "appointment_id": string | null,"created_at": string,"expires_at": string,"id": string,"status": string,"technician_name": string | null,"token": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "appointment_id"?: string | null,"created_at"?: string,"expires_at"?: string,"id"?: string,"status"?: string,"technician_name"?: string | null,"token"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Update: {
+                    "appointment_id"?: string | null,"created_at"?: string,"expires_at"?: string,"id"?: string,"status"?: string,"technician_name"?: string | null,"token"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "tracking_sessions_appointment_id_fkey"
+      columns: ["appointment_id"]
+isOneToOne: false
+      referencedRelation: "appointments"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"usage_calls": {
+                  Row: {
+                    "billable_minutes": number,"call_id": string,"created_at": string,"duration_seconds": number,"id": number,"occurred_at": string,"plan_minutes": number,"topup_minutes": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "billable_minutes": number,"call_id": string,"created_at"?: string,"duration_seconds": number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"user_id": string
+                  }
+                  Update: {
+                    "billable_minutes"?: number,"call_id"?: string,"created_at"?: string,"duration_seconds"?: number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"usage_limits": {
+                  Row: {
+                    "call_minutes_allowance": number,"call_minutes_used": number,"calls_count": number,"cap_reached_at": string | null,"period_end": string,"period_start": string,"sms_allowance": number,"sms_used": number,"topup_call_minutes": number,"topup_sms": number,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "call_minutes_allowance": number,"call_minutes_used"?: number,"calls_count"?: number,"cap_reached_at"?: string | null,"period_end": string,"period_start": string,"sms_allowance": number,"sms_used"?: number,"topup_call_minutes"?: number,"topup_sms"?: number,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "call_minutes_allowance"?: number,"call_minutes_used"?: number,"calls_count"?: number,"cap_reached_at"?: string | null,"period_end"?: string,"period_start"?: string,"sms_allowance"?: number,"sms_used"?: number,"topup_call_minutes"?: number,"topup_sms"?: number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"usage_sms": {
+                  Row: {
+                    "created_at": string,"direction": string,"from_plan": number,"from_topup": number,"id": number,"message_id": string,"occurred_at": string,"segments": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"direction": string,"from_plan"?: number,"from_topup"?: number,"id"?: never,"message_id": string,"occurred_at"?: string,"segments"?: number,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"direction"?: string,"from_plan"?: number,"from_topup"?: number,"id"?: never,"message_id"?: string,"occurred_at"?: string,"segments"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"webhook_configs": {
+                  Row: {
+                    "active": boolean,"created_at": string,"description": string | null,"disabled_reason": string | null,"events": (string)[],"id": string,"secret": string,"updated_at": string,"url": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "active"?: boolean,"created_at"?: string,"description"?: string | null,"disabled_reason"?: string | null,"events"?: (string)[],"id"?: string,"secret"?: string,"updated_at"?: string,"url": string,"user_id"?: string
+                  }
+                  Update: {
+                    "active"?: boolean,"created_at"?: string,"description"?: string | null,"disabled_reason"?: string | null,"events"?: (string)[],"id"?: string,"secret"?: string,"updated_at"?: string,"url"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"webhook_deliveries": {
+                  Row: {
+                    "attempt": number,"created_at": string,"duration_ms": number | null,"error": string | null,"id": number,"queue_id": number,"status_code": number | null,"user_id": string,"webhook_config_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attempt": number,"created_at"?: string,"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"queue_id": number,"status_code"?: number | null,"user_id": string,"webhook_config_id"?: string | null
+                  }
+                  Update: {
+                    "attempt"?: number,"created_at"?: string,"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"queue_id"?: number,"status_code"?: number | null,"user_id"?: string,"webhook_config_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "webhook_deliveries_queue_id_fkey"
+      columns: ["queue_id"]
+isOneToOne: false
+      referencedRelation: "webhook_queue"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "webhook_deliveries_webhook_config_id_fkey"
+      columns: ["webhook_config_id"]
+isOneToOne: false
+      referencedRelation: "webhook_configs"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"webhook_queue": {
+                  Row: {
+                    "attempts": number,"created_at": string,"dedupe_key": string,"event_type": string,"id": number,"last_error": string | null,"locked_until": string | null,"next_attempt_at": string,"payload": NonNullable<Json>,"status": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attempts"?: number,"created_at"?: string,"dedupe_key": string,"event_type": string,"id"?: never,"last_error"?: string | null,"locked_until"?: string | null,"next_attempt_at"?: string,"payload": NonNullable<Json>,"status"?: string,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "attempts"?: number,"created_at"?: string,"dedupe_key"?: string,"event_type"?: string,"id"?: never,"last_error"?: string | null,"locked_until"?: string | null,"next_attempt_at"?: string,"payload"?: NonNullable<Json>,"status"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 }
           }
           Views: {
             [_ in never]: never
           }
           Functions: {
-            "health_check":
+            "admin_decide_payout":
+{ Args: { "decision": string,"payout_id": string }; Returns: {
+              "amount_cents": number,
+"created_at": string,
+"decided_at": string | null,
+"decided_by": string | null,
+"destination": string,
+"id": string,
+"method": string,
+"paid_at": string | null,
+"status": string,
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "payout_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_decide_referral":
+{ Args: { "decision": string,"referral_id": string }; Returns: {
+              "code": string,
+"created_at": string,
+"decided_at": string | null,
+"decided_by": string | null,
+"id": string,
+"paid_at": string | null,
+"referred_user_id": string,
+"referrer_user_id": string,
+"reward_cents": number,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "referrals"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_end_impersonation":
+{ Args: { "session_id": string }; Returns: boolean
+                           },
+"admin_list_users":
+{ Args: { "max_rows"?: number,"search"?: string,"skip_rows"?: number }; Returns: {
+              "business_name": string,"created_at": string,"deploy_status": string,"email": string,"industry": string,"is_admin": boolean,"phone_number": string,"plan": string,"subscription_status": string,"user_id": string
+            }[]
+                           },
+"admin_resolve_ops_alert":
+{ Args: { "alert_id": string }; Returns: boolean
+                           },
+"admin_set_access_code":
+{ Args: { "code": string }; Returns: undefined
+                           },
+"admin_start_impersonation":
+{ Args: { "minutes"?: number,"reason": string,"target_user_id": string }; Returns: {
+              "admin_user_id": string,
+"ended_at": string | null,
+"expires_at": string,
+"id": string,
+"reason": string,
+"started_at": string,
+"target_user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "impersonation_sessions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_update_setting":
+{ Args: { "setting_key": string,"setting_value": Json }; Returns: undefined
+                           },
+"consume_rate_limit":
+{ Args: { "bucket": string,"max_hits": number,"window_seconds": number }; Returns: {
+              "allowed": boolean,"retry_after_seconds": number
+            }[]
+                           },
+"customer_history":
+{ Args: { "customer_phone": string }; Returns: Json
+                           },
+"health_check":
 { Args: Record<PropertyKey, never>; Returns: boolean
+                           },
+"my_sessions":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "created_at": string,"id": string,"ip": unknown,"is_current": boolean,"updated_at": string,"user_agent": string
+            }[]
+                           },
+"public_settings":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"record_consent":
+{ Args: { "kind"?: string,"version": string }; Returns: {
+              "accepted_at": string,
+"consent_type": string,
+"consent_version": string,
+"id": number,
+"ip": unknown,
+"user_agent": string | null,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "consent_logs"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"request_payout":
+{ Args: { "destination": string,"method": string }; Returns: {
+              "amount_cents": number,
+"created_at": string,
+"decided_at": string | null,
+"decided_by": string | null,
+"destination": string,
+"id": string,
+"method": string,
+"paid_at": string | null,
+"status": string,
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "payout_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"revoke_other_sessions":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"revoke_session":
+{ Args: { "session_id": string }; Returns: boolean
+                           },
+"tracking_session_by_token":
+{ Args: { "session_token": string }; Returns: Json
                            }
           }
           Enums: {
