@@ -16,23 +16,37 @@ let registering = "";
   return { finished: new Promise(() => {}), shutdown: async () => {}, ref() {}, unref() {}, addr: {} };
 };
 
-for (const name of names) {
+async function load(name: string) {
   registering = name;
   try {
     await import(new URL(`file://${functionsDir}/${name}/index.ts`).href);
+    importErrors.delete(name);
   } catch (error) {
     importErrors.set(name, String(error));
     console.error(JSON.stringify({ level: "error", msg: "function failed to load", function: name, error: String(error) }));
   }
 }
-// deno-lint-ignore no-explicit-any
-(Deno as any).serve = realServe;
+
+for (const name of names) await load(name);
+
+/** A function created after start-up is loaded on its first request, as `supabase functions serve` does. */
+async function loadLate(name: string): Promise<boolean> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) return false;
+  try {
+    await Deno.stat(`${functionsDir}/${name}/index.ts`);
+  } catch {
+    return false;
+  }
+  await load(name);
+  return handlers.has(name);
+}
 
 const errorResponse = (status: number, code: string, message: string) =>
   Response.json({ error: { code, message } }, { status });
 
-realServe({ port: Number(portText), hostname: "127.0.0.1", onListen: () => console.log(`functions ready: ${names.join(", ")}`) }, (request, info) => {
+realServe({ port: Number(portText), hostname: "127.0.0.1", onListen: () => console.log(`functions ready: ${names.join(", ")}`) }, async (request, info) => {
   const name = new URL(request.url).pathname.split("/")[1] ?? "";
+  if (!handlers.has(name) && !importErrors.has(name)) await loadLate(name);
   const handler = handlers.get(name);
   if (handler) return handler(request, info);
   if (importErrors.has(name)) return errorResponse(500, "function_boot_error", importErrors.get(name)!);
