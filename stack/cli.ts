@@ -50,6 +50,19 @@ function supabaseCli(args: string[]): string {
   return result.stdout;
 }
 
+/**
+ * The Vault secrets through which SQL (cron jobs, triggers) calls Edge Functions with pg_net. On
+ * hosted Supabase an operator creates the same two secrets once (see README).
+ */
+function configureVault() {
+  const secrets = { project_url: API_URL, service_role_key: SERVICE_ROLE_KEY };
+  for (const [name, value] of Object.entries(secrets)) {
+    database.psql(["-v", `name=${name}`, "-v", `value=${value}`], `
+      select vault.create_secret(:'value', :'name')
+      where not exists (select 1 from vault.secrets where name = :'name');`);
+  }
+}
+
 function migrate(fresh: boolean) {
   supabaseCli(["db", "push", "--yes", "--include-all"]);
   if (fresh) database.psql(["-f", path.join(ROOT, "supabase", "seed.sql")]);
@@ -101,6 +114,7 @@ export async function start(): Promise<{ alreadyRunning: boolean }> {
     database.start();
   }
   database.applyBase();
+  configureVault();
   migrate(fresh);
   if (!servePid()) await startServe();
   say(`Local stack started in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
