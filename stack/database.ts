@@ -27,9 +27,11 @@ export function isRunning(): boolean {
 export function createCluster(): void {
   fs.mkdirSync(path.dirname(PG_LOG), { recursive: true });
   fs.mkdirSync(PGDATA, { recursive: true });
-  // The postgres user must be able to reach the data folder through the project's own folders.
-  for (let dir = PGDATA; dir !== path.dirname(ROOT); dir = path.dirname(dir)) {
-    fs.chmodSync(dir, fs.statSync(dir).mode | 0o711);
+  // The postgres user must be able to reach the data folder: let others traverse (not list) every
+  // folder above it, which a checkout under /root, say, does not allow by default.
+  for (let dir = path.dirname(PGDATA); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const mode = fs.statSync(dir).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001);
   }
   fs.chmodSync(PGDATA, 0o700);
   execFileSync("chown", ["-R", "postgres:postgres", PGDATA]);
