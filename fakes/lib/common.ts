@@ -3,7 +3,8 @@
 // webhook delivery.
 import type http from "node:http";
 import { randomBytes } from "node:crypto";
-import { json, Router, type Handler } from "./http.ts";
+import type { AddressInfo } from "node:net";
+import { json, listen, Router, type Handler } from "./http.ts";
 
 export type LoggedRequest = {
   at: string;
@@ -78,4 +79,10 @@ export async function deliverWebhook(
   } catch (error) {
     return { status: 0, responseBody: "", error: (error as Error).message };
   }
+}
+
+/** Starts `server` on a free port (what tests want) and returns its base URL. */
+export async function listenOnFreePort(server: http.Server): Promise<string> {
+  await listen(server, 0);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
