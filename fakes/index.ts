@@ -28,6 +28,32 @@ export function retellSeed(env: Record<string, string>) {
   };
 }
 
+/**
+ * Brings the fake Retell account to the state the product expects of the real one, through the
+ * fake's own API: published master agent versions (RETELL_AGENT_VERSION_HVAC pins version 1) and
+ * the number demo calls are made from.
+ */
+async function prepareRetellAccount(env: Record<string, string>): Promise<void> {
+  const retell = async (path: string, body: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${PORTS.retell}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.RETELL_API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`fake Retell ${path}: ${response.status} ${await response.text()}`);
+  };
+  for (const agentId of [env.RETELL_MASTER_AGENT_ID_HVAC, env.RETELL_MASTER_AGENT_ID_PLUMBING]) {
+    await retell(`/publish-agent-version/${agentId}`, { version: 0 });
+    await retell(`/create-agent-version/${agentId}`, { base_version: 0 });
+    await retell(`/publish-agent-version/${agentId}`, { version: 1 });
+  }
+  await retell("/create-phone-number", {
+    phone_number: env.RETELL_DEMO_FROM_NUMBER,
+    nickname: "demo line",
+    outbound_agents: [{ agent_id: env.RETELL_DEMO_AGENT_ID, weight: 1 }],
+  });
+}
+
 export async function startFakes(): Promise<void> {
   const env = functionEnv();
   await Promise.all([
@@ -40,4 +66,5 @@ export async function startFakes(): Promise<void> {
     listen(createTwilioFake({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }).server, PORTS.twilio),
     listen(createResendFake({ apiKey: env.RESEND_API_KEY }).server, PORTS.resend),
   ]);
+  await prepareRetellAccount(env);
 }

@@ -8,7 +8,7 @@ import { AUTHENTICATOR_PASSWORD, JWT_SECRET, PORTS, ROOT, STATE_DIR } from "./co
 import { createGateway } from "./gateway.ts";
 import { FUNCTIONS_DIR, functionEnv, functionNames, functionsWithoutJwt } from "./functions.ts";
 import { startPgNetWorker } from "./pg-net-worker.ts";
-// TMP import { startFakes } from "../fakes/index.ts";
+import { startFakes } from "../fakes/index.ts";
 import { listen } from "../fakes/lib/http.ts";
 
 const children: ChildProcess[] = [];
@@ -74,6 +74,6 @@ startChild(
   { ...functionEnv(), DENO_NO_UPDATE_CHECK: "1" },
 );
 await listen(createGateway(functionsWithoutJwt()), PORTS.gateway);
-// TMP await startFakes();
+await startFakes();
 stopWorker = await startPgNetWorker();
 console.log(`serving: gateway ${PORTS.gateway}, functions ${names.join(", ")}`);
