@@ -405,6 +405,7 @@ export function createCalcomFake(o: { clientId: string; clientSecret: string; we
 
   const slotTaken = (req: Request) =>
     calError(400, "User either already has booking at this time or is not available", req);
+  const bookingNotFound = (req: Request) => calError(404, `Booking with uid=${req.params.uid} not found`, req);
 
   // --- OAuth -------------------------------------------------------------------------------
 
@@ -536,7 +537,7 @@ export function createCalcomFake(o: { clientId: string; clientSecret: string; we
     "GET /v2/bookings/:uid",
     api(BOOKING_VERSIONS, (req) => {
       const booking = state.bookings.get(req.params.uid);
-      return booking ? success(200, booking) : calError(404, `Booking with uid=${req.params.uid} not found`, req);
+      return booking ? success(200, booking) : bookingNotFound(req);
     }),
   );
 
@@ -545,7 +546,7 @@ export function createCalcomFake(o: { clientId: string; clientSecret: string; we
     "POST /v2/bookings/:uid/reschedule",
     api(BOOKING_VERSIONS, (req) => {
       const old = state.bookings.get(req.params.uid);
-      if (!old) return calError(404, `Booking with uid=${req.params.uid} not found`, req);
+      if (!old) return bookingNotFound(req);
       if (old.status === "cancelled") return calError(400, `Can't reschedule booking with uid=${old.uid} because it has been cancelled`, req);
       const start = Date.parse(req.body?.start);
       if (Number.isNaN(start)) return calError(400, "start must be a valid ISO 8601 date string", req);
@@ -566,7 +567,7 @@ export function createCalcomFake(o: { clientId: string; clientSecret: string; we
     "POST /v2/bookings/:uid/cancel",
     api(BOOKING_VERSIONS, (req) => {
       const booking = state.bookings.get(req.params.uid);
-      if (!booking) return calError(404, `Booking with uid=${req.params.uid} not found`, req);
+      if (!booking) return bookingNotFound(req);
       if (booking.status === "cancelled") return calError(400, "This booking has already been cancelled.", req);
       booking.status = "cancelled";
       if (req.body?.cancellationReason) booking.cancellationReason = req.body.cancellationReason;
