@@ -1,8 +1,11 @@
 // Every table a business owner reaches through supabase-js keeps each business to its own rows:
-// another user can neither read, update nor delete them, and anonymous callers reach nothing.
+// another user can neither read, update nor delete them, anonymous callers reach nothing, and
+// admins read them all.
 import { beforeAll, describe, expect, it } from "vitest";
+import type { SupabaseClient } from "@supabase/supabase-js";
+import { signIn } from "../../stack/auth.ts";
 import { anonClient, newUser, sql, type TestUser } from "../helpers/stack.ts";
-import { expectNothingReached, insertRow, rowsAsStored, uniqueId, uniquePhone } from "./fixtures.ts";
+import { clientAs, expectNothingReached, insertRow, rowsAsStored, uniqueId, uniquePhone } from "./fixtures.ts";
 
 /** One row owned by a user, how to find it, and a change an attacker would like to make. */
 type OwnedRow = { key: string; value: string | number; patch: Record<string, unknown> };
@@ -126,6 +129,11 @@ const ownedRows: Record<string, (owner: TestUser) => Promise<OwnedRow>> = {
   },
 };
 
+let admin: SupabaseClient;
+beforeAll(async () => {
+  admin = clientAs(await signIn("admin@example.com"));
+});
+
 describe("owner tables", () => {
   it("the list above is every table with a \"Users ...\" policy", async () => {
     const rows = await sql`
@@ -154,6 +162,12 @@ describe.each(Object.keys(ownedRows))("%s", (table) => {
     expect(error).toBeNull();
     // postgres.js hands bigint ids over as strings; PostgREST as numbers.
     expect((data ?? []).map((found: Record<string, unknown>) => String(found[row.key]))).toEqual([String(row.value)]);
+  });
+
+  it("an admin reads it", async () => {
+    const { data, error } = await admin.from(table).select(row.key).eq(row.key, row.value);
+    expect(error).toBeNull();
+    expect(data).toHaveLength(1);
   });
 
   it("another user can neither read, update nor delete it", async () => {
