@@ -1,0 +1,28 @@
+// A Supabase app gets a profile row for every new auth user, created by a trigger on auth.users.
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { newUser, sql } from "../helpers/stack.ts";
+
+describe("the profile trigger", () => {
+  it("gives a newly signed-up user a profile they can read, with defaults", async () => {
+    const user = await newUser("signup");
+    const { data, error } = await user.client.from("profiles").select("id, email, time_zone, agent_tone, referral_code, consent_version").single();
+    expect(error).toBeNull();
+    expect(data).toMatchObject({ id: user.id, email: user.email, time_zone: "America/New_York", agent_tone: "friendly", consent_version: null });
+    expect(data?.referral_code).toMatch(/^[0-9A-F]{8}$/);
+  });
+
+  it("takes the full name from the sign-up metadata", async () => {
+    const email = `signup-meta-${randomUUID().slice(0, 8)}@test.local`;
+    const [user] = await sql`
+      insert into auth.users (email, raw_user_meta_data) values (${email}, ${sql.json({ full_name: "Mo Metadata" })}) returning id`;
+    const [profile] = await sql`select email, full_name from public.profiles where id = ${user.id}`;
+    expect(profile).toEqual({ email, full_name: "Mo Metadata" });
+  });
+
+  it("goes away with the user", async () => {
+    const user = await newUser("signup-deleted");
+    await sql`delete from auth.users where id = ${user.id}`;
+    expect(await sql`select 1 from public.profiles where id = ${user.id}`).toHaveLength(0);
+  });
+});
