@@ -76,10 +76,10 @@ describe("while a session is active", () => {
   it("rows the admin creates belong to the target, audited for both", async () => {
     const { data, error } = await asTarget.from("black_box_events").insert({ event_type: "support.note" }).select("id, user_id").single();
     expect(error).toBeNull();
-    expect(data.user_id).toBe(target.id);
+    expect(data?.user_id).toBe(target.id);
     const audited = await sql`
       select actor_user_id, on_behalf_of_user_id from public.audit_logs
-      where action = 'impersonation.insert' and target_table = 'black_box_events' and target_id = ${String(data.id)}`;
+      where action = 'impersonation.insert' and target_table = 'black_box_events' and target_id = ${String(data?.id)}`;
     expect(audited).toEqual([{ actor_user_id: admin.id, on_behalf_of_user_id: target.id }]);
   });
 
