@@ -47,6 +47,10 @@ const ownedRows: Record<string, (owner: TestUser) => Promise<OwnedRow>> = {
     const row = await insertRow("usage_calls", { user_id: owner.id, call_id: uniqueId("call"), duration_seconds: 90, billable_minutes: 2 });
     return { key: "id", value: row.id, patch: { billable_minutes: 0 } };
   },
+  topup_purchases: async (owner) => {
+    const row = await insertRow("topup_purchases", { user_id: owner.id, product: "call_300", call_minutes: 300, sms: 0, stripe_checkout_session_id: uniqueId("cs_test") });
+    return { key: "id", value: row.id, patch: { call_minutes: 100_000 } };
+  },
   usage_sms: async (owner) => {
     const row = await insertRow("usage_sms", { user_id: owner.id, message_id: uniqueId("SM"), direction: "outbound" });
     return { key: "id", value: row.id, patch: { segments: 2 } };
