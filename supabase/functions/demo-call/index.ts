@@ -1,0 +1,3 @@
+import { handleDemoCall } from "./handler.ts";
+
+Deno.serve(handleDemoCall);

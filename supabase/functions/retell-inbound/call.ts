@@ -1,0 +1,26 @@
+// call_inbound: a call is ringing on one of our numbers; answer with the business's variables.
+import { jsonResponse } from "../_shared/http.ts";
+import { log } from "../_shared/log.ts";
+import { toE164 } from "../../../packages/shared/src/phone.ts";
+import type { CallInboundResponse, InboundEvent } from "../../../packages/shared/src/retell-payloads.ts";
+import { inboundAnswer, lookupInbound } from "./context.ts";
+
+type CallInbound = Extract<InboundEvent, { event: "call_inbound" }>["call_inbound"];
+
+export async function answerCallInbound(inbound: CallInbound, requestId: string): Promise<Response> {
+  const started = performance.now();
+  const context = await lookupInbound("inbound_call_context", {
+    to_number: toE164(inbound.to_number) ?? inbound.to_number,
+    from_number: toE164(inbound.from_number) ?? inbound.from_number ?? null,
+    call_id: inbound.call_id ?? null,
+  }, requestId);
+  const body: CallInboundResponse = { call_inbound: inboundAnswer(context) };
+  log("info", "call_inbound answered", {
+    request_id: requestId,
+    call_id: inbound.call_id ?? null,
+    user_id: context?.user_id ?? null,
+    refusal_reason: context?.refusal_reason ?? null,
+    lookup_ms: Math.round(performance.now() - started),
+  });
+  return jsonResponse(200, body);
+}

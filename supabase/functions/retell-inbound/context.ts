@@ -1,0 +1,70 @@
+// What the inbound webhook answers, from what its one database round trip found. The safe
+// behaviours (README, "Inbound calls"):
+//   * business found and allowed: its variables (and its own agent for Model B);
+//   * subscription inactive or over its cap: message-only (no calendar, no transfer number), the
+//     call recorded as refused, operators alerted once per period when over the cap;
+//   * number unknown, or the database not answering in time: empty variables with the calendar
+//     off, which the master agent's prompt treats as "take a message".
+// Retell always gets a 200 within the budget: a failing webhook would leave the caller ringing
+// through three retries.
+import { adminClient } from "../_shared/supabase.ts";
+import { afterResponse, log } from "../_shared/log.ts";
+import { buildDynamicVariables, type BusinessForCall } from "../../../packages/shared/src/dynamic-variables.ts";
+import type { InboundAnswer } from "../../../packages/shared/src/retell-payloads.ts";
+
+/** Retell waits 10 s and then retries; the lookup gets a fraction of that, the answer the rest. */
+const LOOKUP_TIMEOUT_MS = 2000;
+
+export type InboundContext = {
+  user_id: string | null;
+  refusal_reason: "unknown_number" | "subscription_inactive" | "over_cap" | null;
+  business: BusinessForCall | null;
+  agent: { model: "shared" | "dedicated"; retell_agent_id: string | null; retell_agent_version: number | null } | null;
+};
+
+/** Runs one inbound RPC with a deadline; null (and an error logged) when the database did not answer. */
+export async function lookupInbound(
+  rpc: "inbound_call_context" | "inbound_sms_context",
+  args: Record<string, unknown>,
+  requestId: string,
+): Promise<InboundContext | null> {
+  let failure: string;
+  try {
+    const { data, error } = await adminClient().rpc(rpc, args).abortSignal(AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
+    if (!error) return data as InboundContext;
+    failure = error.message;
+  } catch (error) {
+    failure = String(error);
+  }
+  const callId = args.call_id ?? args.chat_id ?? null;
+  log("error", "inbound lookup failed; answering with the generic variables", { request_id: requestId, rpc, call_id: callId, error: failure });
+  // The database may be back a moment later; the trail is worth a try once the caller is served.
+  afterResponse("error_logs insert", async () => {
+    const { error } = await adminClient().from("error_logs").insert({
+      source: "retell-inbound",
+      message: `inbound lookup failed: ${failure}`,
+      request_id: requestId,
+      context: { rpc, call_id: callId },
+    });
+    if (error) throw new Error(error.message);
+  }, { request_id: requestId });
+  return null;
+}
+
+/** The `call_inbound` / `chat_inbound` answer for a lookup result (null: the lookup failed). */
+export function inboundAnswer(context: InboundContext | null): InboundAnswer {
+  if (!context) {
+    return { dynamic_variables: buildDynamicVariables(null), metadata: { lookup: "unavailable" } };
+  }
+  const answer: InboundAnswer = {
+    dynamic_variables: buildDynamicVariables(context.business, { messageOnly: context.refusal_reason !== null }),
+    // Retell puts metadata on the call, so its events tell us about a refusal even without a call id here.
+    metadata: context.refusal_reason ? { user_id: context.user_id, refusal_reason: context.refusal_reason } : { user_id: context.user_id },
+  };
+  // Model B: the business has an agent of its own.
+  if (context.agent?.model === "dedicated" && context.agent.retell_agent_id) {
+    answer.override_agent_id = context.agent.retell_agent_id;
+    if (context.agent.retell_agent_version !== null) answer.override_agent_version = context.agent.retell_agent_version;
+  }
+  return answer;
+}

@@ -1,0 +1,3 @@
+import { handleInbound } from "./handler.ts";
+
+Deno.serve(handleInbound);

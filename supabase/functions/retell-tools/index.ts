@@ -1,0 +1,3 @@
+import { handleToolCall } from "./handler.ts";
+
+Deno.serve(handleToolCall);

@@ -1,0 +1,3 @@
+import { handleCallEvent } from "./handler.ts";
+
+Deno.serve(handleCallEvent);
