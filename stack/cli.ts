@@ -113,7 +113,9 @@ export async function start(): Promise<{ alreadyRunning: boolean }> {
     await assertPortsFree([PORTS.db]);
     database.start();
   }
-  database.applyBase();
+  // Once, as hosted Supabase does at project creation: re-applying the base's default privileges
+  // would undo what migrations revoked since.
+  if (fresh) database.applyBase();
   configureVault();
   migrate(fresh);
   if (!servePid()) await startServe();

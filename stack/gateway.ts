@@ -57,11 +57,14 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, port: numb
 export function createGateway(openFunctions: Set<string>): http.Server {
   const server = http.createServer((req, res) => {
     const requestId = (req.headers["x-request-id"] as string) ?? randomUUID();
-    // As Supabase's gateway does, tell upstreams who the client is (admin IP allowlists read it).
+    // Tell upstreams who the client is (admin IP allowlists read it). The gateway is the first hop,
+    // so it replaces whatever address headers the client sent rather than trusting them.
+    const clientAddress = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "";
     const headers: http.OutgoingHttpHeaders = {
       ...req.headers,
       "x-request-id": requestId,
-      "x-forwarded-for": req.headers["x-forwarded-for"] ?? req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "",
+      "x-forwarded-for": clientAddress,
+      "x-real-ip": clientAddress,
     };
     delete headers.host;
     if (req.method === "OPTIONS") {
