@@ -78,9 +78,9 @@ export function destroyCluster(): void {
   fs.rmSync(PGDATA, { recursive: true, force: true });
 }
 
-/** Runs SQL through psql as the postgres superuser, stopping at the first error. */
-export function psql(args: string[], input?: string): string {
-  const result = spawnSync("psql", [DB_URL, "-X", "-q", "-v", "ON_ERROR_STOP=1", ...args], {
+/** Runs SQL through psql as the postgres superuser, stopping at the first error (by default on the stack's database). */
+export function psql(args: string[], input?: string, url: string = DB_URL): string {
+  const result = spawnSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", ...args], {
     encoding: "utf8",
     input,
     env: { ...process.env, PGSSLMODE: "disable" },
@@ -99,9 +99,10 @@ export function installExtensionStandIns(): void {
   }
 }
 
-export function applyBase(): void {
+/** Applies the Supabase-compatible base (roles, auth schema, Vault) to the stack's database, or to another one on the same server. */
+export function applyBase(url: string = DB_URL): void {
   const dir = path.join(ROOT, "stack", "base");
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
-    psql(["-f", path.join(dir, file)]);
+    psql(["-f", path.join(dir, file)], undefined, url);
   }
 }

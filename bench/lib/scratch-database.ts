@@ -1,0 +1,43 @@
+// A throwaway database on the local stack's PostgreSQL server, with the Supabase-compatible base and
+// every migration applied exactly as `npm run stack -- start` applies them, so a benchmark can load
+// millions of rows without touching the shared dev database.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { DB_URL, ROOT } from "../../stack/config.ts";
+import { applyBase, psql } from "../../stack/database.ts";
+
+// pg_cron installs only in `cron.database_name` (the stack's `postgres`) or in the database its own
+// test suite uses, `contrib_regression`; migrations create pg_cron, so the scratch database takes
+// that name. Its cron jobs never run: the scheduler reads jobs from `postgres` only.
+export const SCRATCH_DATABASE = "contrib_regression";
+
+function urlOf(database: string): string {
+  const url = new URL(DB_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+function pushMigrations(url: string): void {
+  const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "supabase"), ["db", "push", "--yes", "--include-all", `--remote=${url}`], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, PGSSLMODE: "disable", SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+  });
+  if (result.status !== 0) throw new Error(`supabase db push failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/** Creates the scratch database from nothing (dropping a leftover one) and returns its URL. */
+export function createScratchDatabase(): string {
+  dropScratchDatabase();
+  psql(["-c", `create database ${SCRATCH_DATABASE}`]);
+  // The base sets this search path on the stack's database by name.
+  psql(["-c", `alter database ${SCRATCH_DATABASE} set search_path = "$user", public, extensions`]);
+  const url = urlOf(SCRATCH_DATABASE);
+  applyBase(url);
+  pushMigrations(url);
+  return url;
+}
+
+export function dropScratchDatabase(): void {
+  psql(["-c", `drop database if exists ${SCRATCH_DATABASE} with (force)`]);
+}

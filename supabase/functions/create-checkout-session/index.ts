@@ -1,0 +1,3 @@
+import { handleCreateCheckoutSession } from "./handler.ts";
+
+Deno.serve(handleCreateCheckoutSession);

@@ -1,0 +1,3 @@
+import { handleStripeWebhook } from "./handler.ts";
+
+Deno.serve(handleStripeWebhook);
