@@ -1,0 +1,3 @@
+import { handleAppointments } from "./handler.ts";
+
+Deno.serve(handleAppointments);

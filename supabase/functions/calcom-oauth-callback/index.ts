@@ -1,0 +1,3 @@
+import { handleCalcomOAuthCallback } from "./handler.ts";
+
+Deno.serve(handleCalcomOAuthCallback);

@@ -1,0 +1,3 @@
+import { handleCalcomOAuth } from "./handler.ts";
+
+Deno.serve(handleCalcomOAuth);

@@ -1,0 +1,3 @@
+import { handleCalcomWebhook } from "./handler.ts";
+
+Deno.serve(handleCalcomWebhook);
