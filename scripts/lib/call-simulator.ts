@@ -1,0 +1,148 @@
+// Plays what Retell does during a phone call against the local stack, through the gateway and
+// signed with the Retell API key exactly as Retell signs: the inbound webhook, call_started, the
+// agent's tool calls, call_ended and call_analyzed. Used by `npm run simulate -- call`, by tests and
+// by the demo story.
+import Retell from "retell-sdk";
+import { randomUUID } from "node:crypto";
+import { API_URL } from "../../stack/config.ts";
+import { functionEnv } from "../../stack/functions.ts";
+
+/** The local stack's functions; SIMULATE_FUNCTIONS_URL points the simulator at another gateway. */
+export const FUNCTIONS_URL = process.env.SIMULATE_FUNCTIONS_URL ?? `${API_URL}/functions/v1`;
+
+export type Answer = { status: number; body: any; headers: Headers };
+export type Step = Answer & { step: string; ms: number };
+
+let apiKey: string | undefined;
+/** The key Retell signs with: RETELL_API_KEY from the environment, else the functions' own. */
+export function retellApiKey(): string {
+  apiKey ??= process.env.RETELL_API_KEY ?? functionEnv().RETELL_API_KEY;
+  if (!apiKey) throw new Error("RETELL_API_KEY is not set in supabase/functions/.env");
+  return apiKey;
+}
+
+/**
+ * POSTs `body` to a function as Retell would. `signature` overrides the header (null: no header) to
+ * play a forged or unsigned request.
+ */
+export async function postAsRetell(path: string, body: unknown, options: { signature?: string | null } = {}): Promise<Answer> {
+  const rawBody = typeof body === "string" ? body : JSON.stringify(body);
+  const signature = options.signature === undefined ? await Retell.sign(rawBody, retellApiKey()) : options.signature;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (signature !== null) headers["x-retell-signature"] = signature;
+  const response = await fetch(`${FUNCTIONS_URL}/${path}`, { method: "POST", headers, body: rawBody });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+export type CallScript = {
+  /** The business's Retell number (to) and the caller (from), E.164. */
+  to: string;
+  from: string;
+  callId?: string;
+  /** Length of the connected call; billable minutes are its ceiling. */
+  minutes?: number;
+  /** Also book the first offered slot (book_appointment). */
+  book?: boolean;
+  /** The post-call analysis Retell sends with call_analyzed; default: a lead for an AC repair. */
+  analysis?: Record<string, unknown>;
+  /** Called after each step, e.g. to print it. */
+  onStep?: (step: Step) => void;
+};
+
+export const DEFAULT_ANALYSIS = {
+  call_summary: "The caller's AC stopped cooling; they want a technician this week.",
+  user_sentiment: "Positive",
+  call_successful: true,
+  in_voicemail: false,
+  custom_analysis_data: { is_lead: true, customer_name: "Sam Caller", service_needed: "AC repair", urgency: "high" },
+};
+
+/** The call object Retell sends at each stage (GET /v2/get-call shape). */
+export function callObject(
+  script: Pick<CallScript, "to" | "from" | "minutes" | "analysis"> & { callId: string },
+  stage: "started" | "ended" | "analyzed",
+  extra: { agentId?: string; metadata?: Record<string, unknown>; variables?: Record<string, string>; endedAt?: number } = {},
+): Record<string, unknown> {
+  const durationMs = Math.round((script.minutes ?? 2) * 60_000);
+  const endedAt = extra.endedAt ?? Date.now();
+  const call: Record<string, unknown> = {
+    call_id: script.callId,
+    call_type: "phone_call",
+    agent_id: extra.agentId ?? "agent_master_hvac",
+    agent_version: 1,
+    direction: "inbound",
+    from_number: script.from,
+    to_number: script.to,
+    call_status: stage === "started" ? "ongoing" : "ended",
+    start_timestamp: endedAt - durationMs,
+    ...(extra.metadata ? { metadata: extra.metadata } : {}),
+    ...(extra.variables ? { retell_llm_dynamic_variables: extra.variables } : {}),
+  };
+  if (stage === "started") return call;
+  Object.assign(call, {
+    end_timestamp: endedAt,
+    duration_ms: durationMs,
+    disconnection_reason: "user_hangup",
+    recording_url: `https://recordings.example.com/${script.callId}.wav`,
+    transcript: "Agent: Thanks for calling, how can I help?\nUser: My AC stopped cooling.",
+    transcript_object: [
+      { role: "agent", content: "Thanks for calling, how can I help?", words: [] },
+      { role: "user", content: "My AC stopped cooling.", words: [] },
+    ],
+  });
+  if (stage === "analyzed") call.call_analysis = script.analysis ?? DEFAULT_ANALYSIS;
+  return call;
+}
+
+/** Tomorrow at 10:00 UTC, as an ISO string with offset: a slot to ask for. */
+function tomorrowAtTen(): string {
+  const day = new Date(Date.now() + 86_400_000);
+  return `${day.toISOString().slice(0, 10)}T10:00:00.000Z`;
+}
+
+/** Plays one whole call; returns its id and every step's answer. */
+export async function simulateCall(script: CallScript): Promise<{ callId: string; steps: Step[] }> {
+  const callId = script.callId ?? `call_sim_${randomUUID().replaceAll("-", "")}`;
+  const steps: Step[] = [];
+  const run = async (step: string, path: string, body: unknown) => {
+    const started = performance.now();
+    const answer = await postAsRetell(path, body);
+    const done: Step = { step, ...answer, ms: Math.round(performance.now() - started) };
+    steps.push(done);
+    script.onStep?.(done);
+    return done;
+  };
+
+  const inbound = await run("call_inbound", "retell-inbound", {
+    event: "call_inbound",
+    call_inbound: { from_number: script.from, to_number: script.to, call_id: callId },
+  });
+  const answer = inbound.body?.call_inbound ?? {};
+  // The call ends now; its events carry what the inbound answer set, as Retell's do.
+  const extra = { agentId: answer.override_agent_id, metadata: answer.metadata, variables: answer.dynamic_variables, endedAt: Date.now() };
+  const stage = (name: "started" | "ended" | "analyzed") => callObject({ ...script, callId }, name, extra);
+
+  await run("call_started", "retell-webhook", { event: "call_started", call: stage("started") });
+  await run("check_calendar_availability", "retell-tools/check_calendar_availability", {
+    name: "check_calendar_availability",
+    call: stage("started"),
+    args: { preferred_date: tomorrowAtTen().slice(0, 10) },
+  });
+  if (script.book) {
+    await run("book_appointment", "retell-tools/book_appointment", {
+      name: "book_appointment",
+      call: stage("started"),
+      args: { start: tomorrowAtTen(), customer_name: "Sam Caller", customer_phone: script.from, service: "AC repair" },
+    });
+  }
+  await run("call_ended", "retell-webhook", { event: "call_ended", call: stage("ended") });
+  await run("call_analyzed", "retell-webhook", { event: "call_analyzed", call: stage("analyzed") });
+  return { callId, steps };
+}
