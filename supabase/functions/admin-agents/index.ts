@@ -1,0 +1,3 @@
+import { handleAdminAgents } from "./handler.ts";
+
+Deno.serve(handleAdminAgents);

@@ -1,0 +1,3 @@
+import { handleKick } from "./handler.ts";
+
+Deno.serve(handleKick);

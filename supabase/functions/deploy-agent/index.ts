@@ -1,0 +1,3 @@
+import { handleDeployAgent } from "./handler.ts";
+
+Deno.serve(handleDeployAgent);
