@@ -21,14 +21,14 @@ it("inbound_call_context finds the agent through its phone number index", async 
           returning id
         )
         insert into public.agents (user_id, deploy_status, retell_agent_id, phone_number)
-        select id, 'active', 'agent_master_hvac', '+1555' || lpad((row_number() over ())::text, 7, '0') from users`;
+        select id, 'active', 'agent_master_hvac', '+1554' || lpad((row_number() over ())::text, 7, '0') from users`;
       await tx`analyze public.agents`;
       await tx`load 'auto_explain'`;
       await tx`set local auto_explain.log_min_duration = 0`;
       await tx`set local auto_explain.log_nested_statements = on`;
       await tx`set local auto_explain.log_level = notice`;
       await tx`set local client_min_messages = notice`;
-      await tx`select public.inbound_call_context('+15550002500', '+14155551234', null)`;
+      await tx`select public.inbound_call_context('+15540002500', '+14155551234', null)`;
       throw new Error("rollback");
     })
     .catch((error) => {
