@@ -146,9 +146,9 @@ describe("reschedule and cancel through the appointments function", () => {
   });
 
   it("agrees with Cal.com's own webhook about the change, whichever comes first", async () => {
+    const { appointment } = await calcomAppointment();
     await fakeCalcom("POST", "/__control/webhook", { url: CALCOM_WEBHOOK_URL });
     try {
-      const { appointment } = await calcomAppointment();
       const { body } = await callFunction(`appointments/${appointment.id}/cancel`, { token: owner.accessToken, body: { reason: "No longer needed" } });
       expect(body.appointment).toMatchObject({ status: "cancelled", cancellation_reason: "No longer needed" });
       // The fake delivers BOOKING_CANCELLED to our webhook; it changes nothing.

@@ -6,7 +6,7 @@
 import { adminClient } from "./supabase.ts";
 import { CalcomApi, CalcomError, CalcomOAuthError, refreshAccessToken, type CalcomTokens } from "./calcom-client.ts";
 import { openToken, sealToken } from "./token-crypto.ts";
-import { log } from "./calcom-request.ts";
+import { log } from "./log.ts";
 
 const REFRESH_AHEAD_MS = 60_000;
 const WAIT_FOR_OTHER_REFRESH_MS = 8_000;

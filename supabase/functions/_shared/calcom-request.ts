@@ -1,16 +1,13 @@
 // Request plumbing of the Cal.com functions: who the caller acts for (checked by PostgREST, so
-// impersonation works exactly as in the database), the route below the function's name, one JSON
-// error shape for everything a handler throws, and structured log lines.
+// impersonation works exactly as in the database), the route below the function's name, and one
+// JSON error shape for everything a handler throws.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { requireEnv } from "./env.ts";
-import { errorResponse, HttpError } from "./http.ts";
+import { HttpError } from "./http.ts";
+import { errorAnswer, requestIdOf } from "./retell-request.ts";
 
 /** Headers the database reads from a request (impersonation, the admin gate): passed on as the caller sent them. */
 const FORWARDED_HEADERS = ["x-impersonation-session", "x-admin-access-code", "x-forwarded-for", "x-request-id"];
-
-export function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ level, msg, at: new Date().toISOString(), ...fields }));
-}
 
 /** A supabase-js client acting as the caller, under RLS, with the caller's impersonation headers. */
 function actingClient(request: Request, authorization: string): SupabaseClient {
@@ -56,9 +53,7 @@ export function withJsonErrors(name: string, handler: (request: Request) => Prom
     try {
       return await handler(request);
     } catch (error) {
-      if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.headers);
-      log("error", "unhandled error", { function: name, request_id: request.headers.get("x-request-id"), error: String(error) });
-      return errorResponse(500, "internal_error", "Something went wrong on our side; try again");
+      return errorAnswer(error, { function: name, request_id: requestIdOf(request) });
     }
   };
 }

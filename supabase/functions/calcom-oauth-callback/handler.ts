@@ -5,7 +5,8 @@
 import { errorResponse, HttpError } from "../_shared/http.ts";
 import { requireEnv } from "../_shared/env.ts";
 import { adminClient } from "../_shared/supabase.ts";
-import { log, withJsonErrors } from "../_shared/calcom-request.ts";
+import { log } from "../_shared/log.ts";
+import { withJsonErrors } from "../_shared/calcom-request.ts";
 import { CalcomApi, CalcomError, CalcomOAuthError, exchangeAuthorizationCode } from "../_shared/calcom-client.ts";
 import { calcomRedirectUri, hashOAuthState, isWellFormedOAuthState } from "../_shared/calcom-oauth-state.ts";
 import { sealTokens } from "../_shared/calcom-connection.ts";

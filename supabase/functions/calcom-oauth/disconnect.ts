@@ -2,7 +2,7 @@
 // revocation endpoint, and a dead token must not keep a business connected), then deletes the row
 // and its tokens. Disconnecting twice is not an error.
 import type { ActingUser } from "../_shared/calcom-request.ts";
-import { log } from "../_shared/calcom-request.ts";
+import { log } from "../_shared/log.ts";
 import { adminClient } from "../_shared/supabase.ts";
 import { revokeToken } from "../_shared/calcom-client.ts";
 import { loadConnection, openRefreshToken } from "../_shared/calcom-connection.ts";

@@ -2,7 +2,7 @@
 // and booking link, read as the user under RLS (token columns are not even selectable), plus a live
 // look at Cal.com that also keeps the tokens fresh. Never tokens.
 import type { ActingUser } from "../_shared/calcom-request.ts";
-import { log } from "../_shared/calcom-request.ts";
+import { log } from "../_shared/log.ts";
 import { CalcomNotConnected, requireConnection, withCalcom } from "../_shared/calcom-connection.ts";
 import type { CalcomEventType } from "../_shared/calcom-client.ts";
 

@@ -7,7 +7,8 @@ import { z } from "zod";
 import { errorResponse, jsonResponse } from "../_shared/http.ts";
 import { optionalEnv } from "../_shared/env.ts";
 import { adminClient } from "../_shared/supabase.ts";
-import { log, withJsonErrors } from "../_shared/calcom-request.ts";
+import { log } from "../_shared/log.ts";
+import { withJsonErrors } from "../_shared/calcom-request.ts";
 import { bookingFromWebhook, webhookBookingPayload } from "../_shared/calcom-bookings.ts";
 import { verifyCalcomSignature } from "./signature.ts";
 
