@@ -5,6 +5,7 @@
 // database does not answer in time.
 import { describe, expect, it } from "vitest";
 import { postAsRetell } from "../../scripts/lib/call-simulator.ts";
+import { fakeUrl } from "../../stack/config.ts";
 import { sql } from "../helpers/stack.ts";
 import { newBusiness, storedCall, uniqueCallId, uniquePhone } from "./fixtures.ts";
 
@@ -12,6 +13,11 @@ const callInbound = (to: string, callId?: string, from = uniquePhone()) =>
   postAsRetell("retell-inbound", { event: "call_inbound", call_inbound: { from_number: from, to_number: to, call_id: callId } });
 
 const MESSAGE_ONLY = { cal_com_link: "", calendar_enabled: "false", transfer_number: "" };
+
+const emailsTo = async (address: string): Promise<{ subject: string; text: string }[]> => {
+  const sent: { to: string[]; subject: string; text: string }[] = await (await fetch(`${fakeUrl("resend")}/__control/emails`)).json();
+  return sent.filter((email) => email.to.includes(address));
+};
 
 const openCapAlerts = async (userId: string) =>
   (await sql`select count(*)::int as n from public.ops_alerts
@@ -102,7 +108,7 @@ describe("refused calls get message-only service", () => {
     expect(answer.metadata.refusal_reason).toBe("subscription_inactive");
   });
 
-  it("over the cap: message-only, recorded, and the cap alert raised once per period", async () => {
+  it("over the cap: message-only, recorded, operators alerted and the owner emailed once per period", async () => {
     const business = await newBusiness({ minutesAllowance: 200, minutesUsed: 200 });
     const first = uniqueCallId();
     const second = uniqueCallId();
@@ -113,6 +119,19 @@ describe("refused calls get message-only service", () => {
     expect(await storedCall(first)).toMatchObject({ status: "refused", refusal_reason: "over_cap" });
     expect(await storedCall(second)).toMatchObject({ status: "refused", refusal_reason: "over_cap" });
     expect(await openCapAlerts(business.user.id)).toBe(1);
+    await expect.poll(() => emailsTo(business.user.email)).toHaveLength(1);
+    const [email] = await emailsTo(business.user.email);
+    expect(email.subject).toBe(`${business.businessName}: all call minutes of this period are used`);
+    expect(email.text).toMatch(/only takes their details/);
+  });
+
+  it("an owner who turned email notices off is not emailed", async () => {
+    const business = await newBusiness({ minutesAllowance: 10, minutesUsed: 10 });
+    await sql`update public.profiles set notify_email = false where id = ${business.user.id}`;
+    await callInbound(business.number);
+    expect(await openCapAlerts(business.user.id)).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await emailsTo(business.user.email)).toHaveLength(0);
   });
 
   it("top-up minutes keep a business past its plan allowance answering", async () => {
@@ -208,6 +227,19 @@ describe("inbound SMS (chat_inbound)", () => {
       from public.sms_conversations v join public.sms_messages m on m.conversation_id = v.id
       where v.user_id = ${business.user.id} and v.customer_phone = ${customer}`;
     expect(thread).toEqual({ conversations: 1, messages: 2 });
+  });
+
+  it("over its SMS allowance: message-only, the text still kept, the SMS cap alert raised", async () => {
+    const business = await newBusiness();
+    await sql`update public.usage_limits set sms_used = sms_allowance where user_id = ${business.user.id}`;
+    const chatId = uniqueCallId("chat");
+    const answer = await chatInbound(business.number, uniquePhone(), chatId, "Are you open Sunday?");
+    expect(answer.body.chat_inbound.metadata.refusal_reason).toBe("over_cap");
+    expect(answer.body.chat_inbound.dynamic_variables).toMatchObject(MESSAGE_ONLY);
+    const [kept] = await sql`select count(*)::int as n from public.sms_messages where provider_message_id = ${chatId}`;
+    expect(kept.n).toBe(1);
+    const alerts = await sql`select kind from public.ops_alerts where user_id = ${business.user.id} and resolved_at is null`;
+    expect(alerts.map((alert) => alert.kind)).toEqual(["sms_cap_reached"]);
   });
 
   it("an unknown number gets the generic answer and nothing is stored", async () => {

@@ -2,13 +2,16 @@
 // behaviours (README, "Inbound calls"):
 //   * business found and allowed: its variables (and its own agent for Model B);
 //   * subscription inactive or over its cap: message-only (no calendar, no transfer number), the
-//     call recorded as refused, operators alerted once per period when over the cap;
+//     call recorded as refused; over the cap, operators are alerted and the owner emailed once
+//     per period (after the answer has gone out);
 //   * number unknown, or the database not answering in time: empty variables with the calendar
 //     off, which the master agent's prompt treats as "take a message".
 // Retell always gets a 200 within the budget: a failing webhook would leave the caller ringing
 // through three retries.
 import { adminClient } from "../_shared/supabase.ts";
 import { afterResponse, log } from "../_shared/log.ts";
+import { sendEmail } from "../_shared/email.ts";
+import { optionalEnv } from "../_shared/env.ts";
 import { buildDynamicVariables, type BusinessForCall } from "../../../packages/shared/src/dynamic-variables.ts";
 import type { InboundAnswer } from "../../../packages/shared/src/retell-payloads.ts";
 
@@ -20,6 +23,16 @@ export type InboundContext = {
   refusal_reason: "unknown_number" | "subscription_inactive" | "over_cap" | null;
   business: BusinessForCall | null;
   agent: { model: "shared" | "dedicated"; retell_agent_id: string | null; retell_agent_version: number | null } | null;
+  /** Set the first time a billing period's cap is hit (and the owner wants email notices). */
+  cap_notice?: CapNotice | null;
+};
+
+type CapNotice = {
+  kind: "call" | "sms";
+  email: string;
+  business_name: string | null;
+  period_start: string | null;
+  period_end: string | null;
 };
 
 /** Runs one inbound RPC with a deadline; null (and an error logged) when the database did not answer. */
@@ -31,7 +44,11 @@ export async function lookupInbound(
   let failure: string;
   try {
     const { data, error } = await adminClient().rpc(rpc, args).abortSignal(AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
-    if (!error) return data as InboundContext;
+    if (!error) {
+      const context = data as InboundContext;
+      if (context.cap_notice) emailCapNotice(context.user_id, context.cap_notice, requestId);
+      return context;
+    }
     failure = error.message;
   } catch (error) {
     failure = String(error);
@@ -67,4 +84,22 @@ export function inboundAnswer(context: InboundContext | null): InboundAnswer {
     if (context.agent.retell_agent_version !== null) answer.override_agent_version = context.agent.retell_agent_version;
   }
   return answer;
+}
+
+/** Tells the owner, once per period (the Idempotency-Key covers retries), that the cap is reached. */
+function emailCapNotice(userId: string | null, notice: CapNotice, requestId: string): void {
+  const what = notice.kind === "call" ? "call minutes" : "SMS";
+  const until = notice.period_end ? ` until ${notice.period_end.slice(0, 10)}` : "";
+  const dashboard = optionalEnv("FRONTEND_URL");
+  afterResponse("cap notice email", () =>
+    sendEmail({
+      to: notice.email,
+      subject: `${notice.business_name ?? "Your receptionist"}: all ${what} of this period are used`,
+      text: [
+        `Your AI receptionist has used all the ${what} of your plan for this billing period${until}.`,
+        "Customers still reach it, but it only takes their details: it will not book appointments or transfer calls.",
+        `Add ${what} or change your plan${dashboard ? ` at ${dashboard}` : " in your dashboard"} to restore full service.`,
+      ].join("\n\n"),
+      idempotencyKey: `cap_reached:${notice.kind}:${userId}:${notice.period_start ?? "none"}`,
+    }), { request_id: requestId, user_id: userId });
 }
