@@ -1,7 +1,7 @@
 // What the Cal.com suites share: the fake Cal.com's control API (one configurable signed-in user,
 // restored to its default after each suite), connecting a user through the real OAuth round trip,
 // signed Cal.com webhooks, and opening sealed tokens the way the functions seal them.
-import { createDecipheriv, createHash, randomInt, randomUUID } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, randomUUID } from "node:crypto";
 import { afterAll, expect } from "vitest";
 import { fakeUrl } from "../../stack/config.ts";
 import { functionEnv } from "../../stack/functions.ts";
@@ -115,6 +115,15 @@ export function openSealed(sealed: string, base64Key: string, context: string): 
   decipher.setAAD(Buffer.from(context));
   decipher.setAuthTag(bytes.subarray(bytes.length - 16));
   return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString("utf8");
+}
+
+/** Seals like functions/_shared/token-crypto.ts, with any key (e.g. a retired one). */
+export function sealWith(plaintext: string, base64Key: string, context: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", Buffer.from(base64Key, "base64"), iv);
+  cipher.setAAD(Buffer.from(context));
+  const sealed = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
+  return `v1.${iv.toString("base64url")}.${sealed.toString("base64url")}`;
 }
 
 /** The access token the functions hold for `userId`, opened with the configured key. */

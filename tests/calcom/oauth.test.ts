@@ -16,6 +16,7 @@ import {
   openCallback,
   openSealed,
   restoreCalcomFakeAfterAll,
+  sealWith,
   signInAtCalcom,
   storedConnection,
   uniqueCalUser,
@@ -192,6 +193,33 @@ describe("tokens at rest", () => {
       expect(attempt.error?.code, columns).toBe("42501");
       expect(attempt.data).toBeNull();
     }
+  });
+});
+
+describe("key rotation", () => {
+  it("opens tokens sealed with a retired key and seals them again with the current key at the next refresh", async () => {
+    const owner = await newUser("calcom");
+    await signInAtCalcom(uniqueCalUser());
+    await connectCalcom(owner);
+    const retired = env.CALCOM_ENCRYPTION_KEYS_PREVIOUS.split(",")[0];
+    const stored = (await storedConnection(owner.id))!;
+    const context = (field: string) => `calcom:${owner.id}:${field}`;
+    const reseal = (sealed: string, field: string) =>
+      sealWith(openSealed(sealed, env.CALCOM_ENCRYPTION_KEY, context(field)), retired, context(field));
+    await sql`
+      update public.integrations
+      set access_token_encrypted = ${reseal(stored.access_token_encrypted, "access_token")},
+          refresh_token_encrypted = ${reseal(stored.refresh_token_encrypted, "refresh_token")},
+          token_key_id = ${keyIdOf(retired)}
+      where id = ${stored.id}`;
+
+    const withRetiredKey = await callFunction("calcom-oauth/status", { method: "GET", token: owner.accessToken });
+    expect(withRetiredKey.body.calendar_reachable).toBe(true);
+
+    await fakeCalcom("POST", "/__control/expire-tokens");
+    const refreshed = await callFunction("calcom-oauth/status", { method: "GET", token: owner.accessToken });
+    expect(refreshed.body.calendar_reachable).toBe(true);
+    expect((await storedConnection(owner.id))!.token_key_id).toBe(keyIdOf(env.CALCOM_ENCRYPTION_KEY));
   });
 });
 
