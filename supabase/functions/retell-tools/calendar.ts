@@ -127,7 +127,8 @@ async function checkAvailability(context: ToolContext, args: CheckCalendarAvaila
   try {
     if (args.preferred_date) {
       const dayStart = startOfLocalDay(args.preferred_date, timeZone);
-      const dayEnd = new Date(dayStart.getTime() + DAY_MS);
+      // The next local midnight, not 24 hours on: days when clocks change are 23 or 25 hours long.
+      const dayEnd = startOfLocalDay(new Date(Date.parse(`${args.preferred_date}T12:00:00Z`) + DAY_MS).toISOString().slice(0, 10), timeZone);
       let lead = "That day has already passed. The next openings are";
       if (dayEnd > now) {
         const from = dayStart > now ? dayStart : now;
