@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { newUser, sql, type TestUser } from "../helpers/stack.ts";
 import type { CalUser } from "../../fakes/calcom.ts";
 import { signCalcomPayload } from "../../fakes/calcom.ts";
+import { newAdmin } from "../data-model/fixtures.ts";
 import { calBooking, deliverWebhook, env, signedWebhook, uniqueCalUser } from "./calcom.ts";
 
 /** A business whose stored Cal.com connection names `calUser` (as the OAuth callback stores it). */
@@ -136,6 +137,15 @@ describe("attribution", () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ kind: "calcom_unattributed_booking", details: expect.objectContaining({ booking_uid: booking.uid }) });
     expect(await appointmentOf(booking.uid)).toMatchObject({ user_id: null, status: "cancelled", cancellation_reason: "changed plans" });
+
+    // Admins review it (and the alert); businesses never see it.
+    const admin = await newAdmin();
+    const reviewed = await admin.client.from("appointments").select("user_id, status").eq("calcom_booking_uid", booking.uid);
+    expect(reviewed.data).toEqual([{ user_id: null, status: "cancelled" }]);
+    const alert = await admin.client.from("ops_alerts").select("kind").eq("dedupe_key", `calcom_unattributed_booking:${booking.uid}`);
+    expect(alert.data).toEqual([{ kind: "calcom_unattributed_booking" }]);
+    const business = await newUser("calcom-webhook");
+    expect((await business.client.from("appointments").select("id").eq("calcom_booking_uid", booking.uid)).data).toEqual([]);
   });
 
   it("attributes a kept booking once its business connects, with the next change", async () => {
