@@ -2,12 +2,13 @@
 // path. 10,000 businesses are loaded into the dev database (emails bench-inbound-N@bench.local,
 // numbers +155500NNNNN) and removed at the end; then 50 keep-alive connections drive signed
 // call_inbound requests to retell-inbound through the gateway, and the same load drives a bare
-// PostgREST RPC (public.health_check, `select true`) through the same gateway.
+// PostgREST RPC (public.health_check, `select true`) through the same gateway. The lookup RPC alone
+// (public.inbound_call_context through PostgREST) is timed too, to show where the difference goes.
 import http from "node:http";
 import Retell from "retell-sdk";
 import postgres from "postgres";
 import { API_URL, DB_URL } from "../stack/config.ts";
-import { ANON_KEY } from "../stack/keys.ts";
+import { ANON_KEY, SERVICE_ROLE_KEY } from "../stack/keys.ts";
 import { retellApiKey } from "../scripts/lib/call-simulator.ts";
 
 const BUSINESSES = 10_000;
@@ -142,6 +143,11 @@ async function main() {
       throw new Error(`retell-inbound does not answer the bench businesses: ${probe.status} ${JSON.stringify(probeBody)}`);
     }
     const pick = (i: number) => inbound[(i * 7919) % inbound.length];
+    const lookup: Request[] = numbers.map((number) => ({
+      path: "/rest/v1/rpc/inbound_call_context",
+      headers: { "content-type": "application/json", apikey: SERVICE_ROLE_KEY },
+      body: JSON.stringify({ to_number: number, from_number: "+14155551234", call_id: null }),
+    }));
     const healthCheck: Request = { path: "/rest/v1/rpc/health_check", headers: { "content-type": "application/json", apikey: ANON_KEY }, body: "{}" };
 
     console.log(`${CONNECTIONS} keep-alive connections; warm-up ${WARMUP_REQUESTS} requests, then up to ${MAX_REQUESTS.toLocaleString()} requests or ${MAX_SECONDS} s each:`);
@@ -149,6 +155,8 @@ async function main() {
     const webhook = summary("retell-inbound (signed, 10k numbers)", await drive(pick, MAX_REQUESTS, MAX_SECONDS));
     await drive(() => healthCheck, WARMUP_REQUESTS, MAX_SECONDS);
     const floor = summary("PostgREST rpc/health_check", await drive(() => healthCheck, MAX_REQUESTS, MAX_SECONDS));
+    await drive((i) => lookup[(i * 7919) % lookup.length], WARMUP_REQUESTS, MAX_SECONDS);
+    summary("PostgREST rpc/inbound_call_context", await drive((i) => lookup[(i * 7919) % lookup.length], MAX_REQUESTS, MAX_SECONDS));
     console.log(
       `Ratios (retell-inbound / health_check): p50 ${(webhook.p50 / floor.p50).toFixed(2)}x, p99 ${(webhook.p99 / floor.p99).toFixed(2)}x, ` +
         `throughput ${(webhook.throughput / floor.throughput).toFixed(2)}x`,
