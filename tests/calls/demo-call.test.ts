@@ -1,7 +1,7 @@
 // The website's demo call: our demo agent calls the visitor from the demo number (through the fake
 // Retell API), the call is recorded as a demo, and visitors are rate-limited per address and per
 // number called, in Postgres.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { randomInt } from "node:crypto";
 import { fakeUrl } from "../../stack/config.ts";
 import { functionEnv } from "../../stack/functions.ts";
@@ -23,6 +23,24 @@ async function demoCall(body: unknown, clientAddress = uniqueAddress()) {
 function uniqueAddress(): string {
   return `198.51.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 }
+
+// The stack prepares the demo number in the fake Retell account; a fake reset by another suite
+// would have removed it, so make sure it is there (through the fake's own API).
+beforeAll(async () => {
+  const retell = (path: string, init: RequestInit = {}) =>
+    fetch(`${fakeUrl("retell")}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${env.RETELL_API_KEY}`, "content-type": "application/json" },
+    });
+  const existing = await retell(`/get-phone-number/${encodeURIComponent(env.RETELL_DEMO_FROM_NUMBER)}`);
+  if (existing.status === 404) {
+    const created = await retell("/create-phone-number", {
+      method: "POST",
+      body: JSON.stringify({ phone_number: env.RETELL_DEMO_FROM_NUMBER, nickname: "demo line" }),
+    });
+    expect(created.status).toBe(201);
+  }
+});
 
 async function retellCalls(): Promise<Record<string, any>[]> {
   const response = await fetch(`${fakeUrl("retell")}/__control/state`);
