@@ -1,7 +1,7 @@
 // What the provisioning suites share: businesses in a given onboarding state, the fake Retell
 // account (inventory, faults, the numbers it holds), and waiting for a deployment to settle.
 // Each suite uses area codes no other suite touches, and sets their inventory itself.
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { fakeUrl } from "../../stack/config.ts";
 import { functionEnv } from "../../stack/functions.ts";
 import { ANON_KEY, callFunction, newUser, SERVICE_ROLE_KEY, sql, type TestUser } from "../helpers/stack.ts";
@@ -72,6 +72,23 @@ export async function numbersOf(userId: string): Promise<RetellNumber[]> {
 /** Buys a number straight at the fake, as if an earlier purchase of ours had gone through unseen. */
 export function buyNumberAtRetell(body: Record<string, unknown>): Promise<RetellNumber> {
   return retell("POST", "/create-phone-number", body, RETELL_ENV.RETELL_API_KEY);
+}
+
+// ---- people ----
+
+const adminEmails: string[] = [];
+// Registered after the helpers' own afterAll, so it runs before their SQL pool closes.
+afterAll(async () => {
+  if (adminEmails.length > 0) await sql`delete from private.admin_emails where email in ${sql(adminEmails)}`;
+});
+
+/** A new operator for the rest of the file (independent of the seeded admin other suites use). */
+export async function newAdmin(): Promise<TestUser> {
+  const admin = await newUser("ops");
+  const email = admin.email.toLowerCase();
+  await sql`insert into private.admin_emails (email) values (${email})`;
+  adminEmails.push(email);
+  return admin;
 }
 
 // ---- businesses ----

@@ -7,8 +7,8 @@ import { requireEnv } from "./env.ts";
 import { errorResponse, HttpError } from "./http.ts";
 import { log } from "./log.ts";
 
-/** Headers the database reads from a request (impersonation, the admin gate), passed on as sent. */
-const FORWARDED_HEADERS = ["x-impersonation-session", "x-admin-access-code", "x-forwarded-for", "x-request-id"];
+/** Headers the database reads from a request (impersonation, the admin access code), passed on as sent. */
+const FORWARDED_HEADERS = ["x-impersonation-session", "x-admin-access-code", "x-request-id"];
 
 function bearerToken(request: Request): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
