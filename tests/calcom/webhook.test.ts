@@ -226,4 +226,37 @@ describe("idempotency and ordering", () => {
     expect(moves).toEqual([{ calcom_booking_uid: second.uid, rescheduled_from_uid: first.uid, status: "rescheduled" }]);
     expect((await outboxOf(other.id)).map((e) => e.dedupe_key)).toEqual([`appointment_booked:${first.uid}`, `appointment_rescheduled:${second.uid}`]);
   });
+
+  it("serialises changes to the same booking: a cancellation racing the reschedule it follows waits for it", async () => {
+    const organizer = uniqueCalUser();
+    const owner = await businessConnectedAs({ id: organizer.id });
+    const original = calBooking(organizer);
+    const created = signedWebhook("BOOKING_CREATED", original, organizer, new Date(Date.now() - 60_000).toISOString());
+    await deliverWebhook(created.raw, created.signature);
+    const movedUid = `uid_${randomUUID().replaceAll("-", "")}`;
+    const normalised = (uid: string, extra: Record<string, unknown> = {}) =>
+      ({ uid, start_at: original.start, end_at: original.end, organizer: { id: String(organizer.id) }, ...extra });
+
+    // Our function's reschedule holds its transaction open while Cal.com's cancellation of the new booking arrives.
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    let applied!: () => void;
+    const rescheduleApplied = new Promise<void>((resolve) => (applied = resolve));
+    const reschedule = sql.begin(async (tx) => {
+      await tx`select public.calcom_apply_booking_change('rescheduled', ${tx.json(normalised(movedUid, { reschedule_uid: original.uid }))})`;
+      applied();
+      await committing;
+    });
+    await rescheduleApplied;
+    const cancellation = sql`
+      select public.calcom_ingest_booking_event(${`BOOKING_CANCELLED:${movedUid}:race`}, 'BOOKING_CANCELLED', now() + interval '1 second',
+                                                ${sql.json(normalised(movedUid, { status: "cancelled" }))}) as result`.execute();
+    await new Promise((r) => setTimeout(r, 200));
+    commit();
+    await reschedule;
+    const [{ result }] = await cancellation;
+    expect(result.outcome).toBe("updated");
+    const rows = await sql`select calcom_booking_uid, status from public.appointments where user_id = ${owner.id}`;
+    expect(rows).toEqual([{ calcom_booking_uid: movedUid, status: "cancelled" }]);
+  });
 });
