@@ -4,7 +4,8 @@
 // across concurrent requests; disconnect revokes and deletes.
 import { createHash, randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { callFunction, newUser, sql, type TestUser } from "../helpers/stack.ts";
+import { ANON_KEY, callFunction, newUser, sql, type TestUser } from "../helpers/stack.ts";
+import { newAdmin } from "../data-model/fixtures.ts";
 import {
   authorizeUrl,
   calcomRequestsSince,
@@ -244,6 +245,22 @@ describe("status", () => {
     });
     const text = JSON.stringify(body);
     expect(text).not.toMatch(/token|cal_at_|cal_rt_|v1\./);
+  });
+
+  it("acts for the user an admin impersonates, and refuses a token that is no user's", async () => {
+    const owner = await newUser("calcom");
+    const calUser = uniqueCalUser();
+    await signInAtCalcom(calUser);
+    await connectCalcom(owner);
+    const admin = await newAdmin();
+    const { data: session } = await admin.client.rpc("admin_start_impersonation", { target_user_id: owner.id, reason: "calendar support", minutes: 10 });
+    const asOwner = await callFunction("calcom-oauth/status", { method: "GET", token: admin.accessToken, headers: { "x-impersonation-session": session.id } });
+    expect(asOwner.body).toMatchObject({ connected: true, account: { username: calUser.username } });
+    const asThemselves = await callFunction("calcom-oauth/status", { method: "GET", token: admin.accessToken });
+    expect(asThemselves.body).toMatchObject({ connected: false });
+
+    const anonymous = await callFunction("calcom-oauth/status", { method: "GET", token: ANON_KEY });
+    expect(anonymous).toMatchObject({ status: 401, body: { error: { code: "not_signed_in" } } });
   });
 
   it("answers 405 for the wrong method and 404 for an unknown route", async () => {

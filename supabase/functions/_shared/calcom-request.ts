@@ -35,7 +35,11 @@ export async function actingUser(request: Request): Promise<ActingUser> {
   if (error) {
     if (/impersonation/i.test(error.message)) throw new HttpError(403, "impersonation_inactive", error.message);
     if (error.code === "22023") throw new HttpError(400, "invalid_impersonation_header", error.message);
-    throw new HttpError(401, "not_signed_in", "The access token is not a signed-in user's");
+    // 42501: no user behind the token (anon key); PGRST30x: PostgREST refused the JWT.
+    if (error.code === "42501" || error.code?.startsWith("PGRST30")) {
+      throw new HttpError(401, "not_signed_in", "The access token is not a signed-in user's");
+    }
+    throw new Error(`checking the caller failed: ${error.message}`);
   }
   return { userId: data as string, client };
 }
