@@ -181,6 +181,27 @@ describe("deploying for a business", () => {
     expect(await numbersOf(owner.id)).toHaveLength(1);
   });
 
+  it("an admin impersonating an owner deploys for the owner through the wizard's endpoint", async () => {
+    const owner = await newBusiness({ areaCode: "575" });
+    const { data: session, error } = await admin.client.rpc("admin_start_impersonation", {
+      target_user_id: owner.id,
+      reason: "customer asked for help with the wizard",
+    });
+    expect(error).toBeNull();
+    const answer = await callFunction("deploy-agent", {
+      token: admin.accessToken,
+      headers: { "x-impersonation-session": session.id },
+      body: { business_name: "Helped Heating", area_code: "575", industry: "hvac" },
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body.deployment.user_id).toBe(owner.id);
+    expect((await waitForDeployment(owner.id, settled)).deploy_status).toBe("active");
+    const [requested] = await sql`
+      select actor_user_id, details from public.audit_logs where on_behalf_of_user_id = ${owner.id} and action = 'agent.deploy_requested'`;
+    expect(requested).toMatchObject({ actor_user_id: admin.id, details: { source: "wizard" } });
+    await admin.client.rpc("admin_end_impersonation", { session_id: session.id });
+  });
+
   it("is for admins only, and names its routes", async () => {
     const owner = await newBusiness({ areaCode: "575", paid: false });
     const refused = await callFunction("admin-agents/deploy", { token: owner.accessToken, body: { user_id: owner.id } });
