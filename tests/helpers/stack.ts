@@ -1,23 +1,17 @@
 // What every suite needs to talk to the local stack as its real users do: supabase-js clients as an
 // anonymous visitor, a signed-in user and the service role, and a direct SQL connection for setup
 // and for checking what was (or was not) written.
-import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import type { SupabaseClient } from "@supabase/supabase-js";
 import postgres from "postgres";
-import ws from "ws";
 import { randomUUID } from "node:crypto";
 import { afterAll } from "vitest";
 import { API_URL, DB_URL } from "../../stack/config.ts";
 import { ANON_KEY, SERVICE_ROLE_KEY } from "../../stack/keys.ts";
 import { closeAuthPool, signIn, type SignedInUser } from "../../stack/auth.ts";
+import { anonClient, serviceClient, userClient } from "../../stack/clients.ts";
 
-export { API_URL, ANON_KEY, SERVICE_ROLE_KEY };
+export { API_URL, ANON_KEY, SERVICE_ROLE_KEY, anonClient, serviceClient, userClient };
 export const FUNCTIONS_URL = `${API_URL}/functions/v1`;
-
-// Node 20 has no WebSocket of its own; supabase-js needs one for its (unused here) realtime client.
-const clientOptions = {
-  auth: { persistSession: false, autoRefreshToken: false },
-  realtime: { transport: ws as unknown as typeof WebSocket },
-};
 
 export const sql = postgres(DB_URL, { max: 5, onnotice: () => {} });
 afterAll(async () => {
@@ -25,24 +19,12 @@ afterAll(async () => {
   await closeAuthPool();
 });
 
-export function anonClient(): SupabaseClient {
-  return createClient(API_URL, ANON_KEY, clientOptions);
-}
-
-export function serviceClient(): SupabaseClient {
-  return createClient(API_URL, SERVICE_ROLE_KEY, clientOptions);
-}
-
 export type TestUser = SignedInUser & { client: SupabaseClient };
 
 /** A new signed-in user with a unique email, and a supabase-js client acting as them. */
 export async function newUser(prefix = "user", extraHeaders: Record<string, string> = {}): Promise<TestUser> {
   const user = await signIn(`${prefix}-${randomUUID().slice(0, 8)}@test.local`);
-  const client = createClient(API_URL, ANON_KEY, {
-    ...clientOptions,
-    global: { headers: { Authorization: `Bearer ${user.accessToken}`, ...extraHeaders } },
-  });
-  return { ...user, client };
+  return { ...user, client: userClient(user.accessToken, extraHeaders) };
 }
 
 /** Calls an Edge Function through the gateway, as a browser or a webhook sender would. */
