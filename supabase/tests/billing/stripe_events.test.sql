@@ -2,7 +2,7 @@
 -- events never undoing newer ones, plan changes and period rollovers on usage_limits, top-ups,
 -- failed payments, and events we cannot attribute.
 begin;
-select plan(43);
+select plan(46);
 
 create function pg_temp.id(name text) returns uuid
 language sql stable
@@ -45,13 +45,13 @@ as $$ select * from public.usage_limits where user_id = pg_temp.id(person) $$;
 do $$
 begin
   perform set_config('test.' || name, gen_random_uuid()::text, true)
-  from unnest(array['buyer', 'late', 'payer', 'ghost']) as name;
+  from unnest(array['buyer', 'late', 'delayed', 'payer', 'ghost']) as name;
 end
 $$;
 
 insert into auth.users (id, email, email_confirmed_at)
 select pg_temp.id(name), 'stripe-' || name || '-' || pg_temp.id(name) || '@stripe.test', now()
-from unnest(array['buyer', 'late', 'payer']) as name;
+from unnest(array['buyer', 'late', 'delayed', 'payer']) as name;
 
 -- ---------------------------------------------------------------------------
 -- checkout.session.completed: subscription, usage limits, deployment request
@@ -117,12 +117,21 @@ select is((select count(*) from public.ops_alerts where user_id = pg_temp.id('bu
   1::bigint, 'it raises one ops alert, for the second subscription only');
 
 -- ---------------------------------------------------------------------------
--- A checkout that arrives after a newer subscription event still requests the deployment
+-- Deployment requests beyond the plain checkout
 -- ---------------------------------------------------------------------------
 
+-- Paid by a delayed method: the checkout completes with the subscription incomplete.
+select is(pg_temp.apply('delayed', 'evt_checkout', 'checkout.session.completed', 100, pg_temp.subscription('delayed', 'sub_1', 'pro', 'incomplete'), true),
+  'applied', 'a checkout whose subscription is still incomplete is applied');
+select ok(not exists (select 1 from public.agents where user_id = pg_temp.id('delayed')), 'but deploys nothing yet');
+select is(pg_temp.apply('delayed', 'evt_paid', 'customer.subscription.updated', 200, pg_temp.subscription('delayed', 'sub_1', 'pro', 'active')),
+  'applied', 'the subscription becomes active');
+select ok(exists (select 1 from public.agents where user_id = pg_temp.id('delayed')), 'which requests the deployment');
+
+-- The subscription's first event overtakes its checkout.
 select is(pg_temp.apply('late', 'evt_updated', 'customer.subscription.updated', 200, pg_temp.subscription('late', 'sub_1', 'pro', 'active')),
   'applied', 'a subscription event naming its user in metadata is applied before its checkout');
-select ok(not exists (select 1 from public.agents where user_id = pg_temp.id('late')), 'a subscription update does not deploy');
+delete from public.agents where user_id = pg_temp.id('late');
 select is(pg_temp.apply('late', 'evt_checkout', 'checkout.session.completed', 100, pg_temp.subscription('late', 'sub_1', 'pro', 'active'), true),
   'stale', 'the older checkout is stale for the subscription row');
 select ok(exists (select 1 from public.agents where user_id = pg_temp.id('late')), 'but the paid checkout still requests the deployment');
