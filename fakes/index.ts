@@ -57,7 +57,8 @@ async function prepareRetellAccount(env: Record<string, string>): Promise<void> 
 export async function startFakes(): Promise<void> {
   const env = functionEnv();
   await Promise.all([
-    listen(createRetellFake({ apiKey: env.RETELL_API_KEY, seed: retellSeed(env) }).server, PORTS.retell),
+    // Plenty of numbers everywhere; tests and the demo make an area code scarce on purpose.
+    listen(createRetellFake({ apiKey: env.RETELL_API_KEY, seed: retellSeed(env), inventory: { default: 10_000 } }).server, PORTS.retell),
     listen(createStripeFake({ secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET }).server, PORTS.stripe),
     listen(
       createCalcomFake({ clientId: env.CALCOM_CLIENT_ID, clientSecret: env.CALCOM_CLIENT_SECRET, webhookSecret: env.CALCOM_WEBHOOK_SECRET }).server,

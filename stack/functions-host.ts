@@ -16,7 +16,15 @@ let registering = "";
   return { finished: new Promise(() => {}), shutdown: async () => {}, ref() {}, unref() {}, addr: {} };
 };
 
-async function load(name: string) {
+// Imports run one at a time: `registering` tells the patched Deno.serve whose handler it receives.
+let importQueue: Promise<void> = Promise.resolve();
+function load(name: string): Promise<void> {
+  importQueue = importQueue.then(() => importFunction(name));
+  return importQueue;
+}
+
+async function importFunction(name: string) {
+  if (handlers.has(name)) return;
   registering = name;
   try {
     await import(new URL(`file://${functionsDir}/${name}/index.ts`).href);

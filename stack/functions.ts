@@ -40,10 +40,14 @@ function parseEnvFile(file: string): Record<string, string> {
   return env;
 }
 
-/** Secrets from supabase/functions/.env (made from .env.example on first use) plus what Supabase injects. */
+/**
+ * Secrets from supabase/functions/.env (made from .env.example on first use) plus what Supabase
+ * injects. Variables added to .env.example since .env was made take their example value.
+ */
 export function functionEnv(): Record<string, string> {
   if (!fs.existsSync(ENV_FILE)) fs.copyFileSync(ENV_EXAMPLE, ENV_FILE);
   return {
+    ...parseEnvFile(ENV_EXAMPLE),
     ...parseEnvFile(ENV_FILE),
     SUPABASE_URL: API_URL,
     SUPABASE_ANON_KEY: ANON_KEY,
