@@ -1,0 +1,322 @@
+// The main job: plays the product's whole story on the local stack through its public interfaces
+// (supabase-js under RLS as the frontend, the signed webhooks of Stripe, Retell and Cal.com), one
+// line per step. `--json` prints one JSON object per step instead; the exit code is non-zero when
+// any step did not do what it should.
+import { randomUUID } from "node:crypto";
+import type { SupabaseClient } from "@supabase/supabase-js";
+import { API_URL, DB_URL, PORTS, fakeUrl } from "../stack/config.ts";
+import { start, statusEnv } from "../stack/cli.ts";
+import { closeAuthPool, signIn } from "../stack/auth.ts";
+import { userClient } from "../stack/clients.ts";
+import { functionEnv } from "../stack/functions.ts";
+import { postAsRetell, simulateCall, type CallScript } from "./lib/call-simulator.ts";
+
+const JSON_MODE = process.argv.includes("--json");
+const FUNCTIONS = `${API_URL}/functions/v1`;
+const OWNER_EMAIL = "demo.owner@example.com";
+const ADMIN_EMAIL = "admin@example.com";
+const CALLER = "+13035550142";
+// The requested area code has no numbers left in the demo inventory, so deployment falls back.
+const REQUESTED_AREA_CODE = "303";
+
+class StepFailed extends Error {}
+
+function expect(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new StepFailed(message);
+}
+
+type Facts = Record<string, unknown>;
+const results: { step: string; ok: boolean }[] = [];
+
+/** Runs one step and prints its line: the summary it returns, or why it failed. */
+async function step(name: string, run: () => Promise<{ line: string; facts?: Facts }>): Promise<void> {
+  const started = performance.now();
+  try {
+    const { line, facts } = await run();
+    const ms = Math.round(performance.now() - started);
+    results.push({ step: name, ok: true });
+    if (JSON_MODE) console.log(JSON.stringify({ step: name, ok: true, ms, ...facts }));
+    else console.log(`✔ ${name.padEnd(16)} ${line}`);
+  } catch (error) {
+    results.push({ step: name, ok: false });
+    const message = error instanceof Error ? error.message : String(error);
+    if (JSON_MODE) console.log(JSON.stringify({ step: name, ok: false, error: message }));
+    else console.log(`✘ ${name.padEnd(16)} ${message}`);
+    throw error;
+  }
+}
+
+async function callFunction(path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { "content-type": "application/json", ...(init.headers ?? {}) };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const response = await fetch(`${FUNCTIONS}/${path}`, {
+    method: init.method ?? "POST",
+    headers,
+    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+    redirect: "manual",
+  });
+  const text = await response.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+/** The data of a supabase-js answer; an error fails the step. */
+async function rows(query: PromiseLike<{ data: unknown; error: { message: string } | null }>): Promise<any> {
+  const { data, error } = await query;
+  if (error) throw new StepFailed(error.message);
+  return data;
+}
+
+async function poll<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new StepFailed(`${what} did not happen within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Everything the story's business owns, counted, to show that a redelivery changed nothing. */
+async function snapshot(owner: SupabaseClient): Promise<Record<string, unknown>> {
+  const count = async (table: string) => (await owner.from(table).select("*", { count: "exact", head: true })).count;
+  const [usage] = await rows(owner.from("usage_limits").select("call_minutes_used, sms_used, calls_count, topup_call_minutes"));
+  const [subscription] = await rows(owner.from("subscriptions").select("plan, status, current_period_end, last_event_at"));
+  const [agent] = await rows(owner.from("agents").select("phone_number, deploy_status"));
+  const retellNumbers = (await (await fetch(`${fakeUrl("retell")}/__control/state`)).json()).phoneNumbers.length;
+  return {
+    usage,
+    subscription,
+    agent,
+    retell_numbers: retellNumbers,
+    ...Object.fromEntries(
+      await Promise.all(
+        ["calls", "usage_calls", "call_recordings", "customers", "leads", "appointments", "webhook_queue"].map(async (t) => [t, await count(t)]),
+      ),
+    ),
+  };
+}
+
+async function main() {
+  const started = performance.now();
+  await start();
+  const env = functionEnv();
+
+  // A fresh demo business each run: the previous one and everything it owned goes with its account.
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(DB_URL, { max: 1, onnotice: () => {} });
+  await sql`delete from auth.users where email = ${OWNER_EMAIL}`;
+  await sql.end();
+  await fetch(`${fakeUrl("retell")}/__control/inventory`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ areaCodes: { [REQUESTED_AREA_CODE]: 0 } }),
+  });
+
+  const owner = await signIn(OWNER_EMAIL, { userAgent: "demo-browser" });
+  const frontend = userClient(owner.accessToken);
+  let stripeDelivery: { payload: string; signature: string; eventId: string } | undefined;
+  let phoneNumber = "";
+  let callScript: CallScript | undefined;
+
+  await step("Sign-up", async () => {
+    const settings = await rows(frontend.rpc("public_settings"));
+    await rows(
+      frontend
+        .from("profiles")
+        .update({
+          business_name: "Mile High Heating & Air",
+          industry: "hvac",
+          area_code: REQUESTED_AREA_CODE,
+          time_zone: "America/Denver",
+          business_hours: { mon: ["07:00", "18:00"], tue: ["07:00", "18:00"], wed: ["07:00", "18:00"], thu: ["07:00", "18:00"], fri: ["07:00", "18:00"] },
+          schedule_summary: "Weekdays 7am to 6pm, emergencies around the clock",
+          transfer_number: "+13035550199",
+          agent_tone: "friendly",
+          standard_fee: 89,
+          emergency_fee: 189,
+        })
+        .eq("id", owner.id),
+    );
+    await rows(frontend.rpc("record_consent", { version: settings.consent_version }));
+    const profile = await rows(frontend.from("profiles").select("business_name, industry, area_code, consent_version").single());
+    expect(profile.consent_version === settings.consent_version, "consent was not recorded");
+    return {
+      line: `${OWNER_EMAIL} signed up; wizard saved "${profile.business_name}" (${profile.industry}, area code ${profile.area_code}, fees $89/$189, transfer +13035550199), consent ${profile.consent_version}`,
+      facts: { user_id: owner.id, ...profile },
+    };
+  });
+
+  await step("Payment", async () => {
+    const checkout = await callFunction("create-checkout-session", { token: owner.accessToken, body: { kind: "subscription", plan: "pro" } });
+    expect(checkout.status === 200, `create-checkout-session answered ${checkout.status}: ${JSON.stringify(checkout.body)}`);
+    // The owner pays on Stripe's page; Stripe then sends the signed event to our webhook.
+    const paid = await (await fetch(`${fakeUrl("stripe")}/__control/checkout/${checkout.body.id}/complete`, { method: "POST" })).json();
+    stripeDelivery = { payload: paid.payload, signature: paid.signature, eventId: paid.event.id };
+    const delivered = await callFunction("stripe-webhook", { body: paid.payload, headers: { "stripe-signature": paid.signature } });
+    expect(delivered.status === 200, `stripe-webhook answered ${delivered.status}: ${JSON.stringify(delivered.body)}`);
+    const [status] = await rows(frontend.rpc("subscription_status"));
+    expect(status?.status === "active", "the subscription is not active");
+    return {
+      line: `checkout ${checkout.body.id} paid; signed ${paid.event.type} (${paid.event.id}) → plan ${status.plan_name} ${status.status}, ${status.call_minutes_allowance} call minutes and ${status.sms_allowance} SMS this period`,
+      facts: { event_id: paid.event.id, plan: status.plan, status: status.status, call_minutes: status.call_minutes_allowance, sms: status.sms_allowance },
+    };
+  });
+
+  await step("Deployment", async () => {
+    const agent = await poll("the agent deployment", async () => {
+      const [row] = await rows(frontend.from("agents").select("deploy_status, deploy_error_code, phone_number, area_code_requested, area_code_obtained, area_codes_tried"));
+      if (row?.deploy_status === "failed") throw new StepFailed(`deployment failed: ${row.deploy_error_code}`);
+      return row?.deploy_status === "active" ? row : undefined;
+    });
+    phoneNumber = agent.phone_number;
+    const fellBack = agent.area_code_obtained !== agent.area_code_requested;
+    return {
+      line: `agent active by itself, number ${agent.phone_number}${fellBack ? ` (no numbers left in ${agent.area_code_requested}; fell back to ${agent.area_code_obtained} after trying ${agent.area_codes_tried.join(", ")})` : ""}`,
+      facts: agent,
+    };
+  });
+
+  await step("Cal.com", async () => {
+    const start = await callFunction("calcom-oauth/authorize-url", { token: owner.accessToken });
+    expect(start.status === 200, `authorize-url answered ${start.status}: ${JSON.stringify(start.body)}`);
+    // The browser visits Cal.com, the owner approves, Cal.com redirects back to our callback.
+    const consent = await fetch(start.body.url, { redirect: "manual" });
+    const callback = consent.headers.get("location");
+    expect(consent.status === 302 && callback, `Cal.com's authorize page answered ${consent.status}`);
+    const back = await fetch(callback, { redirect: "manual" });
+    const outcome = new URL(back.headers.get("location") ?? "http://invalid/").searchParams.get("calcom");
+    expect(outcome === "connected", `the callback sent the browser back with calcom=${outcome}`);
+    const status = await callFunction("calcom-oauth/status", { method: "GET", token: owner.accessToken });
+    expect(status.body.connected === true, `status says ${JSON.stringify(status.body)}`);
+    return {
+      line: `connected Cal.com account ${status.body.username ?? status.body.account?.username} (${status.body.email ?? status.body.account?.email}), booking link ${status.body.booking_url ?? status.body.bookingUrl}`,
+      facts: status.body,
+    };
+  });
+
+  const callSteps: Record<string, any> = {};
+  await step("Inbound call", async () => {
+    callScript = {
+      to: phoneNumber,
+      from: CALLER,
+      callId: `call_demo_${randomUUID().replaceAll("-", "").slice(0, 16)}`,
+      minutes: 3,
+      book: true,
+      onStep: (s) => (callSteps[s.step] = s),
+    };
+    await simulateCall(callScript);
+    const inbound = callSteps.call_inbound;
+    expect(inbound.status === 200, `retell-inbound answered ${inbound.status}`);
+    const variables = inbound.body.call_inbound.dynamic_variables;
+    expect(variables.business_name === "Mile High Heating & Air", "the variables do not name the business");
+    return {
+      line: `${CALLER} rang ${phoneNumber}; signed inbound webhook answered in ${inbound.ms} ms with ${Object.entries(variables).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`,
+      facts: { call_id: callScript.callId, ms: inbound.ms, dynamic_variables: variables },
+    };
+  });
+
+  await step("Booking", async () => {
+    const availability = callSteps.check_calendar_availability;
+    const booking = callSteps.book_appointment;
+    expect(availability?.status === 200 && booking?.status === 200, "a tool call failed");
+    const [appointment] = await rows(frontend.from("appointments").select("start_at, status, source, customer_name, calcom_booking_uid").eq("call_id", callScript!.callId));
+    expect(appointment, "no appointment row for the call");
+    const said = (answer: any) => (typeof answer.body === "string" ? answer.body : answer.body.result ?? JSON.stringify(answer.body));
+    return {
+      line: `agent checked the calendar ("${said(availability)}") and booked: "${said(booking)}" → appointment ${appointment.start_at} (${appointment.source}, Cal.com ${appointment.calcom_booking_uid})`,
+      facts: { availability: said(availability), booking: said(booking), appointment },
+    };
+  });
+
+  await step("After the call", async () => {
+    const [call] = await rows(frontend.from("calls").select("status, duration_ms").eq("call_id", callScript!.callId));
+    const [usage] = await rows(frontend.from("usage_calls").select("billable_minutes").eq("call_id", callScript!.callId));
+    const [recording] = await rows(frontend.from("call_recordings").select("recording_url, transcript, sentiment, summary").eq("call_id", callScript!.callId));
+    const [lead] = await rows(frontend.from("leads").select("name, service_needed, urgency").eq("call_id", callScript!.callId));
+    const [customer] = await rows(frontend.from("customers").select("phone, total_calls").eq("phone", CALLER));
+    const [status] = await rows(frontend.rpc("subscription_status"));
+    expect(call?.status === "ended" && usage && recording?.transcript && lead && customer, "the call's records are incomplete");
+    return {
+      line: `call ended: ${usage.billable_minutes} billable minutes, recording and transcript stored (${recording.sentiment}), lead ${lead.name} (${lead.service_needed}, ${lead.urgency}), customer ${customer.phone}; minutes left ${status.call_minutes_left} of ${status.call_minutes_allowance}`,
+      facts: { billable_minutes: usage.billable_minutes, lead, customer, minutes_left: status.call_minutes_left },
+    };
+  });
+
+  await step("Redelivery", async () => {
+    const before = await snapshot(frontend);
+    const again = await callFunction("stripe-webhook", { body: stripeDelivery!.payload, headers: { "stripe-signature": stripeDelivery!.signature } });
+    expect(again.status === 200, `the redelivered Stripe event got ${again.status}`);
+    await simulateCall({ ...callScript!, onStep: undefined });
+    const after = await snapshot(frontend);
+    expect(JSON.stringify(before) === JSON.stringify(after), `state changed: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
+    return {
+      line: `Stripe event ${stripeDelivery!.eventId} and the whole call (inbound, call_started, both tool calls, call_ended, call_analyzed) delivered again: nothing changed (${Object.keys(after).length} records compared, still one number at Retell for this business)`,
+      facts: { unchanged: true, compared: Object.keys(after) },
+    };
+  });
+
+  await step("Reconciliation", async () => {
+    const admin = await signIn(ADMIN_EMAIL);
+    const run = await rows(userClient(admin.accessToken).rpc("admin_trigger_reconciliation"));
+    expect(run.status === "completed", `reconciliation run ${run.id} is ${run.status}: ${run.note ?? ""}`);
+    const ownChanges = (run.changes as { user_id: string }[]).filter((c) => c.user_id === owner.id);
+    expect(ownChanges.length === 0, `reconciliation corrected the demo business: ${JSON.stringify(ownChanges)}`);
+    return {
+      line: `run #${run.id} checked ${run.users_checked} businesses, corrected ${run.users_corrected}; no drift for ${OWNER_EMAIL}`,
+      facts: { run_id: run.id, users_checked: run.users_checked, users_corrected: run.users_corrected },
+    };
+  });
+
+  await step("Dashboard", async () => {
+    const stats = await rows(frontend.rpc("dashboard_stats"));
+    expect(stats.calls === 1 && stats.appointments === 1 && stats.leads === 1, `unexpected dashboard ${JSON.stringify(stats)}`);
+    return {
+      line: `calls ${stats.calls} (answer rate ${stats.answer_rate}), minutes used ${stats.minutes_used}, minutes left ${stats.minutes_left}, SMS left ${stats.sms_left}, appointments ${stats.appointments}, leads ${stats.leads}`,
+      facts: stats,
+    };
+  });
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (JSON_MODE) {
+    console.log(JSON.stringify({ step: "done", ok: true, seconds }));
+    return;
+  }
+  const keys = statusEnv();
+  const fresh = await signIn(OWNER_EMAIL, { userAgent: "demo-browser", ttlSeconds: 8 * 3600 });
+  console.log(`
+The story took ${seconds}s. The stack keeps serving in the background (stop it with: npm run stack -- stop).
+
+  API            ${keys.API_URL}   (REST ${keys.REST_URL}, functions ${keys.FUNCTIONS_URL})
+  Database       ${keys.DB_URL}
+  anon key       ${keys.ANON_KEY}
+  service key    ${keys.SERVICE_ROLE_KEY}
+  Demo owner     ${OWNER_EMAIL} (access token for 8 h below; the local stack signs users in with stack/auth.ts)
+                 ${fresh.accessToken}
+  Demo number    ${phoneNumber}   Fakes: Retell :${PORTS.retell}, Stripe :${PORTS.stripe}, Cal.com :${PORTS.calcom}
+
+Try by hand:
+  1. Ring the business again:   npm run simulate -- call --to ${phoneNumber} --from +13035550177 --minutes 2 --book
+  2. Read its dashboard as the owner, with supabase-js:
+       node -e "import('@supabase/supabase-js').then(async ({ createClient }) => { const c = createClient('${keys.API_URL}', '${keys.ANON_KEY}', { global: { headers: { Authorization: 'Bearer ${fresh.accessToken}' } } }); console.log((await c.rpc('dashboard_stats')).data) })"
+  3. Look at the calls in SQL:  psql ${keys.DB_URL} -c "select call_id, status, duration_ms from calls order by created_at desc limit 5"
+`);
+}
+
+main()
+  .catch((error) => {
+    if (!(error instanceof StepFailed) && !results.some((r) => !r.ok)) {
+      console.error(JSON_MODE ? JSON.stringify({ step: "setup", ok: false, error: String(error) }) : `✘ ${String(error)}`);
+    }
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await closeAuthPool();
+    const failed = results.filter((r) => !r.ok).length;
+    if (failed || process.exitCode) process.exitCode = 1;
+  });
