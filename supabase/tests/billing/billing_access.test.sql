@@ -1,7 +1,7 @@
 -- Who reads what of billing: the catalog is public, the subscription summary and top-up purchases
 -- are the owner's, and only the service role may apply Stripe events.
 begin;
-select plan(16);
+select plan(17);
 
 create function pg_temp.id(name text) returns uuid
 language sql stable
@@ -85,6 +85,9 @@ select ok(not has_function_privilege('authenticated', 'public.stripe_apply_payme
   'nor apply a failed payment');
 select ok(not has_function_privilege('authenticated', 'public.stripe_event_processed(text)', 'execute'),
   'nor mark an event processed');
+select ok(not has_function_privilege('anon', 'public.subscription_status()', 'execute')
+          and not has_function_privilege('anon', 'public.billing_customer()', 'execute'),
+  'an anonymous caller cannot read billing state');
 select ok(has_function_privilege('service_role', 'public.stripe_apply_subscription(text, text, timestamptz, jsonb, boolean)', 'execute'),
   'the service role (the webhook function) can');
 
