@@ -1,45 +1,51 @@
 // The website's demo call: our demo agent calls the visitor from the demo number (through the fake
 // Retell API), the call is recorded as a demo, and visitors are rate-limited per address and per
 // number called, in Postgres.
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomInt } from "node:crypto";
+import http from "node:http";
 import { fakeUrl } from "../../stack/config.ts";
 import { functionEnv } from "../../stack/functions.ts";
 import { FUNCTIONS_URL, postAsRetell } from "../../scripts/lib/call-simulator.ts";
+import { sql } from "../helpers/stack.ts";
 import { storedCall, uniquePhone } from "./fixtures.ts";
 
 const env = functionEnv();
 
-async function demoCall(body: unknown, clientAddress = uniqueAddress()) {
-  const response = await fetch(`${FUNCTIONS_URL}/demo-call`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-forwarded-for": clientAddress },
-    body: JSON.stringify(body),
+/**
+ * POSTs to demo-call from `clientAddress`: the gateway reports the socket's address (it ignores
+ * address headers a client sends), so the request leaves from that loopback address.
+ */
+function demoCall(body: unknown, clientAddress = uniqueAddress()): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any }> {
+  const url = new URL(`${FUNCTIONS_URL}/demo-call`);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress: clientAddress, headers: { "content-type": "application/json" } },
+      (response) => {
+        let text = "";
+        response.on("data", (chunk) => (text += chunk));
+        response.on("end", () => {
+          const answer = JSON.parse(text);
+          if (answer.call_id) placed.push(answer.call_id);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: answer });
+        });
+      },
+    );
+    request.on("error", reject);
+    request.end(JSON.stringify(body));
   });
-  return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
-/** A documentation-range address (RFC 5737) no other test uses. */
+/** A loopback address (127.0.0.0/8) no other test uses. */
 function uniqueAddress(): string {
-  return `198.51.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+  return `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 }
 
-// The stack prepares the demo number in the fake Retell account; a fake reset by another suite
-// would have removed it, so make sure it is there (through the fake's own API).
-beforeAll(async () => {
-  const retell = (path: string, init: RequestInit = {}) =>
-    fetch(`${fakeUrl("retell")}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${env.RETELL_API_KEY}`, "content-type": "application/json" },
-    });
-  const existing = await retell(`/get-phone-number/${encodeURIComponent(env.RETELL_DEMO_FROM_NUMBER)}`);
-  if (existing.status === 404) {
-    const created = await retell("/create-phone-number", {
-      method: "POST",
-      body: JSON.stringify({ phone_number: env.RETELL_DEMO_FROM_NUMBER, nickname: "demo line" }),
-    });
-    expect(created.status).toBe(201);
-  }
+// The fake numbers its calls from call_…001 again each time it starts, while the dev database keeps
+// the rows: the calls this file placed are removed so a later run cannot meet their ids.
+const placed: string[] = [];
+afterAll(async () => {
+  if (placed.length > 0) await sql`delete from public.calls where call_id in ${sql(placed)} and is_demo`;
 });
 
 async function retellCalls(): Promise<Record<string, any>[]> {
@@ -102,7 +108,7 @@ describe("rate limits", () => {
     const refused = await demoCall({ to_number: visitor }, address);
     expect(refused.status).toBe(429);
     expect(refused.body.error.code).toBe("rate_limited");
-    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
     expect((await retellCalls()).some((call) => call.to_number === visitor)).toBe(false);
     // Another address is not affected.
     expect((await demoCall({ to_number: visitor })).status).toBe(201);

@@ -37,6 +37,16 @@ async function readDemoRequest(request: Request): Promise<string> {
   return toNumber;
 }
 
+/**
+ * The visitor's address as the first trusted hop reports it: Cloudflare's cf-connecting-ip on hosted
+ * Supabase, the local gateway's x-real-ip; x-forwarded-for's first entry is what the client claims,
+ * so it is the last resort (as private.client_ip() reads them).
+ */
+function clientAddressOf(request: Request): string {
+  const trusted = request.headers.get("cf-connecting-ip") ?? request.headers.get("x-real-ip");
+  return (trusted ?? request.headers.get("x-forwarded-for")?.split(",")[0] ?? "").trim() || "unknown";
+}
+
 async function enforceLimits(clientAddress: string, toNumber: string): Promise<void> {
   const subjects = { ip: clientAddress, to: toNumber };
   for (const limit of LIMITS) {
@@ -85,8 +95,7 @@ export async function handleDemoCall(request: Request): Promise<Response> {
   try {
     if (request.method !== "POST") throw new HttpError(405, "method_not_allowed", "Use POST");
     const toNumber = await readDemoRequest(request);
-    // The gateway puts the client's address first in x-forwarded-for.
-    const clientAddress = request.headers.get("x-forwarded-for")?.split(",")[0].trim() || "unknown";
+    const clientAddress = clientAddressOf(request);
     await enforceLimits(clientAddress, toNumber);
     const fromNumber = requireEnv("RETELL_DEMO_FROM_NUMBER");
     const call = await placeCall(toNumber, fromNumber);
