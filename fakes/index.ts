@@ -1,5 +1,6 @@
 // Starts every fake external service on its local-stack port, with the same secrets the functions
 // read from supabase/functions/.env, so signed requests verify on both sides.
+import { randomInt } from "node:crypto";
 import { PORTS } from "../stack/config.ts";
 import { functionEnv } from "../stack/functions.ts";
 import { listen } from "./lib/http.ts";
@@ -58,7 +59,15 @@ export async function startFakes(): Promise<void> {
   const env = functionEnv();
   await Promise.all([
     // Plenty of numbers everywhere; tests and the demo make an area code scarce on purpose.
-    listen(createRetellFake({ apiKey: env.RETELL_API_KEY, seed: retellSeed(env), inventory: { default: 10_000 } }).server, PORTS.retell),
+    listen(
+      createRetellFake({
+        apiKey: env.RETELL_API_KEY,
+        seed: retellSeed(env),
+        inventory: { default: 10_000 },
+        start: { id: randomInt(1, 2 ** 40), number: randomInt(0, 8_000) },
+      }).server,
+      PORTS.retell,
+    ),
     listen(createStripeFake({ secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET }).server, PORTS.stripe),
     listen(
       createCalcomFake({ clientId: env.CALCOM_CLIENT_ID, clientSecret: env.CALCOM_CLIENT_SECRET, webhookSecret: env.CALCOM_WEBHOOK_SECRET }).server,

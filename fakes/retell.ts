@@ -31,7 +31,17 @@ export type RetellState = {
   counters: { id: number; number: number };
 };
 
-export type RetellFakeOptions = { apiKey: string; seed?: RetellSeed; inventory?: InventoryConfig };
+export type RetellFakeOptions = {
+  apiKey: string;
+  seed?: RetellSeed;
+  inventory?: InventoryConfig;
+  /**
+   * Where ids and numbers start counting. A long-lived fake (the local stack's) starts somewhere
+   * random, so that after a restart it does not hand out ids and numbers the database still holds,
+   * as the real Retell never would; tests leave it at 0 for repeatable values.
+   */
+  start?: { id?: number; number?: number };
+};
 
 const DEFAULT_INVENTORY = 10;
 // Retell does not document the page size of its v2 list endpoints; 50 is our choice.
@@ -102,7 +112,7 @@ export function createRetellFake(options: RetellFakeOptions): {
     calls: new Map(),
     inventory: { default: DEFAULT_INVENTORY, areaCodes: new Map() },
     requests: router.requests,
-    counters: { id: 0, number: 0 },
+    counters: { id: options.start?.id ?? 0, number: options.start?.number ?? 0 },
   };
   const faults = newFaults();
 
@@ -538,8 +548,8 @@ export function createRetellFake(options: RetellFakeOptions): {
     state.llms.clear();
     state.calls.clear();
     state.requests.length = 0;
-    state.counters.id = 0;
-    state.counters.number = 0;
+    state.counters.id = options.start?.id ?? 0;
+    state.counters.number = options.start?.number ?? 0;
     state.inventory.default = DEFAULT_INVENTORY;
     state.inventory.areaCodes.clear();
     setInventory(options.inventory ?? {});

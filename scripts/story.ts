@@ -9,7 +9,7 @@ import { start, statusEnv } from "../stack/cli.ts";
 import { closeAuthPool, signIn } from "../stack/auth.ts";
 import { userClient } from "../stack/clients.ts";
 import { functionEnv } from "../stack/functions.ts";
-import { postAsRetell, simulateCall, type CallScript } from "./lib/call-simulator.ts";
+import { redeliver, simulateCall, type CallScript, type Step } from "./lib/call-simulator.ts";
 
 const JSON_MODE = process.argv.includes("--json");
 const FUNCTIONS = `${API_URL}/functions/v1`;
@@ -123,6 +123,7 @@ async function main() {
   let stripeDelivery: { payload: string; signature: string; eventId: string } | undefined;
   let phoneNumber = "";
   let callScript: CallScript | undefined;
+  let callRequests: Step[] = [];
 
   await step("Sign-up", async () => {
     const settings = await rows(frontend.rpc("public_settings"));
@@ -210,7 +211,7 @@ async function main() {
       book: true,
       onStep: (s) => (callSteps[s.step] = s),
     };
-    await simulateCall(callScript);
+    callRequests = (await simulateCall(callScript)).steps;
     const inbound = callSteps.call_inbound;
     expect(inbound.status === 200, `retell-inbound answered ${inbound.status}`);
     const variables = inbound.body.call_inbound.dynamic_variables;
@@ -252,11 +253,12 @@ async function main() {
     const before = await snapshot(frontend);
     const again = await callFunction("stripe-webhook", { body: stripeDelivery!.payload, headers: { "stripe-signature": stripeDelivery!.signature } });
     expect(again.status === 200, `the redelivered Stripe event got ${again.status}`);
-    await simulateCall({ ...callScript!, onStep: undefined });
+    const answers = await redeliver(callRequests);
+    expect(answers.every((a) => a.status === 200), `a redelivered call request was refused: ${answers.map((a) => a.status).join(", ")}`);
     const after = await snapshot(frontend);
     expect(JSON.stringify(before) === JSON.stringify(after), `state changed: ${JSON.stringify(before)} → ${JSON.stringify(after)}`);
     return {
-      line: `Stripe event ${stripeDelivery!.eventId} and the whole call (inbound, call_started, both tool calls, call_ended, call_analyzed) delivered again: nothing changed (${Object.keys(after).length} records compared, still one number at Retell for this business)`,
+      line: `Stripe event ${stripeDelivery!.eventId} and the call's ${callRequests.length} signed requests (${callRequests.map((r) => r.step).join(", ")}) delivered again: nothing changed (${Object.keys(after).length} records compared, still one number at Retell for this business)`,
       facts: { unchanged: true, compared: Object.keys(after) },
     };
   });
@@ -296,15 +298,17 @@ The story took ${seconds}s. The stack keeps serving in the background (stop it w
   Database       ${keys.DB_URL}
   anon key       ${keys.ANON_KEY}
   service key    ${keys.SERVICE_ROLE_KEY}
-  Demo owner     ${OWNER_EMAIL} (access token for 8 h below; the local stack signs users in with stack/auth.ts)
-                 ${fresh.accessToken}
+  Demo owner     ${OWNER_EMAIL}; the local stack has no Auth server, so here is an access token valid 8 h:
+                 export DEMO_TOKEN=${fresh.accessToken}
   Demo number    ${phoneNumber}   Fakes: Retell :${PORTS.retell}, Stripe :${PORTS.stripe}, Cal.com :${PORTS.calcom}
 
-Try by hand:
-  1. Ring the business again:   npm run simulate -- call --to ${phoneNumber} --from +13035550177 --minutes 2 --book
-  2. Read its dashboard as the owner, with supabase-js:
-       node -e "import('@supabase/supabase-js').then(async ({ createClient }) => { const c = createClient('${keys.API_URL}', '${keys.ANON_KEY}', { global: { headers: { Authorization: 'Bearer ${fresh.accessToken}' } } }); console.log((await c.rpc('dashboard_stats')).data) })"
-  3. Look at the calls in SQL:  psql ${keys.DB_URL} -c "select call_id, status, duration_ms from calls order by created_at desc limit 5"
+Try by hand (after the export above):
+  1. Ring the business again:
+       npm run simulate -- call --to ${phoneNumber} --from +13035550177 --minutes 2 --book
+  2. Read its dashboard as the owner, with supabase-js under RLS:
+       node --input-type=module -e "import { createClient } from '@supabase/supabase-js'; import ws from 'ws'; const c = createClient('${keys.API_URL}', '${keys.ANON_KEY}', { realtime: { transport: ws }, global: { headers: { Authorization: 'Bearer ' + process.env.DEMO_TOKEN } } }); console.log((await c.rpc('dashboard_stats')).data)"
+  3. Look at the latest calls in SQL:
+       psql ${keys.DB_URL} -c "select call_id, status, duration_ms, refusal_reason from calls order by created_at desc limit 5"
 `);
 }
 

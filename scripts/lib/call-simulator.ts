@@ -11,7 +11,8 @@ import { functionEnv } from "../../stack/functions.ts";
 export const FUNCTIONS_URL = process.env.SIMULATE_FUNCTIONS_URL ?? `${API_URL}/functions/v1`;
 
 export type Answer = { status: number; body: any; headers: Headers };
-export type Step = Answer & { step: string; ms: number };
+/** One request the simulator sent as Retell (where and what), and the answer it got. */
+export type Step = Answer & { step: string; path: string; request: unknown; ms: number };
 
 let apiKey: string | undefined;
 /** The key Retell signs with: RETELL_API_KEY from the environment, else the functions' own. */
@@ -48,7 +49,7 @@ export type CallScript = {
   callId?: string;
   /** Length of the connected call; billable minutes are its ceiling. */
   minutes?: number;
-  /** Also book the first offered slot (book_appointment). */
+  /** Also book the first slot the agent offers (book_appointment), when the calendar offers one. */
   book?: boolean;
   /** The post-call analysis Retell sends with call_analyzed; default: a lead for an AC repair. */
   analysis?: Record<string, unknown>;
@@ -101,10 +102,9 @@ export function callObject(
   return call;
 }
 
-/** Tomorrow at 10:00 UTC, as an ISO string with offset: a slot to ask for. */
-function tomorrowAtTen(): string {
-  const day = new Date(Date.now() + 86_400_000);
-  return `${day.toISOString().slice(0, 10)}T10:00:00.000Z`;
+/** Tomorrow's date (UTC), the day the simulated caller asks about. */
+function tomorrow(): string {
+  return new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Plays one whole call; returns its id and every step's answer. */
@@ -114,7 +114,7 @@ export async function simulateCall(script: CallScript): Promise<{ callId: string
   const run = async (step: string, path: string, body: unknown) => {
     const started = performance.now();
     const answer = await postAsRetell(path, body);
-    const done: Step = { step, ...answer, ms: Math.round(performance.now() - started) };
+    const done: Step = { step, path, request: body, ...answer, ms: Math.round(performance.now() - started) };
     steps.push(done);
     script.onStep?.(done);
     return done;
@@ -125,24 +125,35 @@ export async function simulateCall(script: CallScript): Promise<{ callId: string
     call_inbound: { from_number: script.from, to_number: script.to, call_id: callId },
   });
   const answer = inbound.body?.call_inbound ?? {};
-  // The call ends now; its events carry what the inbound answer set, as Retell's do.
-  const extra = { agentId: answer.override_agent_id, metadata: answer.metadata, variables: answer.dynamic_variables, endedAt: Date.now() };
+  // The call connects once the inbound webhook has answered and lasts `minutes`, played faster than
+  // real time; its events carry what the inbound answer set, as Retell's do.
+  const endedAt = Date.now() + Math.round((script.minutes ?? 2) * 60_000);
+  const extra = { agentId: answer.override_agent_id, metadata: answer.metadata, variables: answer.dynamic_variables, endedAt };
   const stage = (name: "started" | "ended" | "analyzed") => callObject({ ...script, callId }, name, extra);
 
   await run("call_started", "retell-webhook", { event: "call_started", call: stage("started") });
-  await run("check_calendar_availability", "retell-tools/check_calendar_availability", {
+  const availability = await run("check_calendar_availability", "retell-tools/check_calendar_availability", {
     name: "check_calendar_availability",
     call: stage("started"),
-    args: { preferred_date: tomorrowAtTen().slice(0, 10) },
+    args: { preferred_date: tomorrow() },
   });
-  if (script.book) {
+  // The caller takes the first slot the agent read out; with no calendar there is none to book.
+  const firstSlot: string | undefined = availability.body?.slots?.[0]?.start;
+  if (script.book && firstSlot) {
     await run("book_appointment", "retell-tools/book_appointment", {
       name: "book_appointment",
       call: stage("started"),
-      args: { start: tomorrowAtTen(), customer_name: "Sam Caller", customer_phone: script.from, service: "AC repair" },
+      args: { start: firstSlot, customer_name: "Sam Caller", customer_phone: script.from, service: "AC repair" },
     });
   }
   await run("call_ended", "retell-webhook", { event: "call_ended", call: stage("ended") });
   await run("call_analyzed", "retell-webhook", { event: "call_analyzed", call: stage("analyzed") });
   return { callId, steps };
+}
+
+/** Delivers the very same requests again, as Retell does when it retries; returns the answers. */
+export async function redeliver(steps: Step[]): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (const step of steps) answers.push(await postAsRetell(step.path, step.request));
+  return answers;
 }

@@ -1,0 +1,19 @@
+// The main job as a test: `npm start`'s story in its machine-readable mode, every step as it should be.
+import { spawnSync } from "node:child_process";
+import { expect, it } from "vitest";
+import { ROOT } from "../../stack/config.ts";
+
+it("plays the whole story through the public interfaces", () => {
+  const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/story.ts", "--json"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  const steps = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  expect(steps.filter((s) => !s.ok)).toEqual([]);
+  expect(run.status).toBe(0);
+  expect(steps.map((s) => s.step)).toEqual([
+    "Sign-up", "Payment", "Deployment", "Cal.com", "Inbound call", "Booking", "After the call", "Redelivery", "Reconciliation", "Dashboard", "done",
+  ]);
+  const byStep = Object.fromEntries(steps.map((s) => [s.step, s]));
+  expect(byStep.Deployment.area_code_obtained).not.toBe(byStep.Deployment.area_code_requested);
+  expect(byStep["Inbound call"].dynamic_variables.business_name).toBe("Mile High Heating & Air");
+  expect(byStep.Redelivery.unchanged).toBe(true);
+  expect(byStep.Dashboard).toMatchObject({ calls: 1, appointments: 1, leads: 1, minutes_used: 3 });
+});
