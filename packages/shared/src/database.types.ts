@@ -7,14 +7,14 @@ export type Database = {
           Tables: {
             "agents": {
                   Row: {
-                    "area_code_obtained": string | null,"area_code_requested": string | null,"area_codes_tried": (string)[],"created_at": string,"deploy_error_code": string | null,"deploy_error_detail": string | null,"deploy_status": string,"deployed_at": string | null,"id": string,"model": string,"phone_number": string | null,"retell_agent_id": string | null,"retell_agent_version": number | null,"retell_llm_id": string | null,"updated_at": string,"user_id": string
+                    "area_code_obtained": string | null,"area_code_requested": string | null,"area_codes_tried": (string)[],"created_at": string,"deploy_attempts": number,"deploy_error_code": string | null,"deploy_error_detail": string | null,"deploy_requested_at": string | null,"deploy_source": string | null,"deploy_status": string,"deployed_at": string | null,"id": string,"lease_expires_at": string | null,"lease_id": string | null,"model": string,"next_attempt_at": string,"number_purchase_started_at": string | null,"phone_number": string | null,"retell_agent_id": string | null,"retell_agent_version": number | null,"retell_llm_id": string | null,"updated_at": string,"user_id": string,"waiting_for": (string)[]
                   }
                   ComputedFields: never
                   Insert: {
-                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"model"?: string,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id": string
+                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_attempts"?: number,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_requested_at"?: string | null,"deploy_source"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"lease_expires_at"?: string | null,"lease_id"?: string | null,"model"?: string,"next_attempt_at"?: string,"number_purchase_started_at"?: string | null,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id": string,"waiting_for"?: (string)[]
                   }
                   Update: {
-                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"model"?: string,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id"?: string
+                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_attempts"?: number,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_requested_at"?: string | null,"deploy_source"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"lease_expires_at"?: string | null,"lease_id"?: string | null,"model"?: string,"next_attempt_at"?: string,"number_purchase_started_at"?: string | null,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id"?: string,"waiting_for"?: (string)[]
                   }
                   Relationships: [
                     
@@ -35,14 +35,14 @@ export type Database = {
                   ]
                 },"appointments": {
                   Row: {
-                    "calcom_booking_id": number | null,"calcom_booking_uid": string | null,"calcom_event_type_id": number | null,"calcom_organizer": Json | null,"call_id": string | null,"cancellation_reason": string | null,"created_at": string,"customer_email": string | null,"customer_name": string,"customer_phone": string | null,"end_at": string,"id": string,"notes": string | null,"rescheduled_from_uid": string | null,"service": string | null,"source": string,"start_at": string,"status": string,"time_zone": string | null,"updated_at": string,"user_id": string | null
+                    "calcom_booking_id": number | null,"calcom_booking_uid": string | null,"calcom_event_type_id": number | null,"calcom_last_event_at": string | null,"calcom_organizer": Json | null,"call_id": string | null,"cancellation_reason": string | null,"created_at": string,"customer_email": string | null,"customer_name": string,"customer_phone": string | null,"end_at": string,"id": string,"notes": string | null,"rescheduled_from_uid": string | null,"service": string | null,"source": string,"start_at": string,"status": string,"time_zone": string | null,"updated_at": string,"user_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "calcom_booking_id"?: number | null,"calcom_booking_uid"?: string | null,"calcom_event_type_id"?: number | null,"calcom_organizer"?: Json | null,"call_id"?: string | null,"cancellation_reason"?: string | null,"created_at"?: string,"customer_email"?: string | null,"customer_name": string,"customer_phone"?: string | null,"end_at": string,"id"?: string,"notes"?: string | null,"rescheduled_from_uid"?: string | null,"service"?: string | null,"source"?: string,"start_at": string,"status"?: string,"time_zone"?: string | null,"updated_at"?: string,"user_id"?: string | null
+                    "calcom_booking_id"?: number | null,"calcom_booking_uid"?: string | null,"calcom_event_type_id"?: number | null,"calcom_last_event_at"?: string | null,"calcom_organizer"?: Json | null,"call_id"?: string | null,"cancellation_reason"?: string | null,"created_at"?: string,"customer_email"?: string | null,"customer_name": string,"customer_phone"?: string | null,"end_at": string,"id"?: string,"notes"?: string | null,"rescheduled_from_uid"?: string | null,"service"?: string | null,"source"?: string,"start_at": string,"status"?: string,"time_zone"?: string | null,"updated_at"?: string,"user_id"?: string | null
                   }
                   Update: {
-                    "calcom_booking_id"?: number | null,"calcom_booking_uid"?: string | null,"calcom_event_type_id"?: number | null,"calcom_organizer"?: Json | null,"call_id"?: string | null,"cancellation_reason"?: string | null,"created_at"?: string,"customer_email"?: string | null,"customer_name"?: string,"customer_phone"?: string | null,"end_at"?: string,"id"?: string,"notes"?: string | null,"rescheduled_from_uid"?: string | null,"service"?: string | null,"source"?: string,"start_at"?: string,"status"?: string,"time_zone"?: string | null,"updated_at"?: string,"user_id"?: string | null
+                    "calcom_booking_id"?: number | null,"calcom_booking_uid"?: string | null,"calcom_event_type_id"?: number | null,"calcom_last_event_at"?: string | null,"calcom_organizer"?: Json | null,"call_id"?: string | null,"cancellation_reason"?: string | null,"created_at"?: string,"customer_email"?: string | null,"customer_name"?: string,"customer_phone"?: string | null,"end_at"?: string,"id"?: string,"notes"?: string | null,"rescheduled_from_uid"?: string | null,"service"?: string | null,"source"?: string,"start_at"?: string,"status"?: string,"time_zone"?: string | null,"updated_at"?: string,"user_id"?: string | null
                   }
                   Relationships: [
                     {
@@ -229,14 +229,14 @@ isOneToOne: true
                   ]
                 },"integrations": {
                   Row: {
-                    "access_token_encrypted": string | null,"booking_url": string | null,"connected_at": string | null,"created_at": string,"default_event_type_id": number | null,"external_email": string | null,"external_user_id": string | null,"external_username": string | null,"id": string,"provider": string,"refresh_token_encrypted": string | null,"scopes": (string)[],"status": string,"time_zone": string | null,"token_expires_at": string | null,"token_key_id": string | null,"updated_at": string,"user_id": string
+                    "access_token_encrypted": string | null,"booking_url": string | null,"connected_at": string | null,"created_at": string,"default_event_type_id": number | null,"external_email": string | null,"external_user_id": string | null,"external_username": string | null,"id": string,"provider": string,"refresh_token_encrypted": string | null,"scopes": (string)[],"status": string,"time_zone": string | null,"token_expires_at": string | null,"token_key_id": string | null,"token_refresh_claimed_until": string | null,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "access_token_encrypted"?: string | null,"booking_url"?: string | null,"connected_at"?: string | null,"created_at"?: string,"default_event_type_id"?: number | null,"external_email"?: string | null,"external_user_id"?: string | null,"external_username"?: string | null,"id"?: string,"provider": string,"refresh_token_encrypted"?: string | null,"scopes"?: (string)[],"status"?: string,"time_zone"?: string | null,"token_expires_at"?: string | null,"token_key_id"?: string | null,"updated_at"?: string,"user_id": string
+                    "access_token_encrypted"?: string | null,"booking_url"?: string | null,"connected_at"?: string | null,"created_at"?: string,"default_event_type_id"?: number | null,"external_email"?: string | null,"external_user_id"?: string | null,"external_username"?: string | null,"id"?: string,"provider": string,"refresh_token_encrypted"?: string | null,"scopes"?: (string)[],"status"?: string,"time_zone"?: string | null,"token_expires_at"?: string | null,"token_key_id"?: string | null,"token_refresh_claimed_until"?: string | null,"updated_at"?: string,"user_id": string
                   }
                   Update: {
-                    "access_token_encrypted"?: string | null,"booking_url"?: string | null,"connected_at"?: string | null,"created_at"?: string,"default_event_type_id"?: number | null,"external_email"?: string | null,"external_user_id"?: string | null,"external_username"?: string | null,"id"?: string,"provider"?: string,"refresh_token_encrypted"?: string | null,"scopes"?: (string)[],"status"?: string,"time_zone"?: string | null,"token_expires_at"?: string | null,"token_key_id"?: string | null,"updated_at"?: string,"user_id"?: string
+                    "access_token_encrypted"?: string | null,"booking_url"?: string | null,"connected_at"?: string | null,"created_at"?: string,"default_event_type_id"?: number | null,"external_email"?: string | null,"external_user_id"?: string | null,"external_username"?: string | null,"id"?: string,"provider"?: string,"refresh_token_encrypted"?: string | null,"scopes"?: (string)[],"status"?: string,"time_zone"?: string | null,"token_expires_at"?: string | null,"token_key_id"?: string | null,"token_refresh_claimed_until"?: string | null,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -291,6 +291,20 @@ isOneToOne: false
                   }
                   Update: {
                     "amount_cents"?: number,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"destination"?: string,"id"?: string,"method"?: string,"paid_at"?: string | null,"status"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"plans": {
+                  Row: {
+                    "call_minutes": number,"id": string,"name": string,"overage_policy": string,"sms": number,"sort_order": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "call_minutes": number,"id": string,"name": string,"overage_policy": string,"sms": number,"sort_order": number
+                  }
+                  Update: {
+                    "call_minutes"?: number,"id"?: string,"name"?: string,"overage_policy"?: string,"sms"?: number,"sort_order"?: number
                   }
                   Relationships: [
                     
@@ -411,7 +425,61 @@ isOneToOne: false
                     "cancel_at_period_end"?: boolean,"canceled_at"?: string | null,"created_at"?: string,"current_period_end"?: string | null,"current_period_start"?: string | null,"id"?: string,"last_event_at"?: string | null,"plan"?: string,"status"?: string,"stripe_customer_id"?: string | null,"stripe_subscription_id"?: string | null,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
+                    {
+      foreignKeyName: "subscriptions_plan_fkey"
+      columns: ["plan"]
+isOneToOne: false
+      referencedRelation: "plans"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"tool_invocations": {
+                  Row: {
+                    "args": NonNullable<Json>,"args_hash": string,"attempts": number,"call_id": string,"claimed_at": string,"completed_at": string | null,"created_at": string,"result": Json | null,"tool_name": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "args": NonNullable<Json>,"args_hash": string,"attempts"?: number,"call_id": string,"claimed_at"?: string,"completed_at"?: string | null,"created_at"?: string,"result"?: Json | null,"tool_name": string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "args"?: NonNullable<Json>,"args_hash"?: string,"attempts"?: number,"call_id"?: string,"claimed_at"?: string,"completed_at"?: string | null,"created_at"?: string,"result"?: Json | null,"tool_name"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
                     
+                  ]
+                },"topup_products": {
+                  Row: {
+                    "call_minutes": number,"id": string,"name": string,"sms": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "call_minutes"?: number,"id": string,"name": string,"sms"?: number
+                  }
+                  Update: {
+                    "call_minutes"?: number,"id"?: string,"name"?: string,"sms"?: number
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"topup_purchases": {
+                  Row: {
+                    "call_minutes": number,"id": number,"product": string,"purchased_at": string,"sms": number,"stripe_checkout_session_id": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "call_minutes": number,"id"?: never,"product": string,"purchased_at"?: string,"sms": number,"stripe_checkout_session_id": string,"user_id": string
+                  }
+                  Update: {
+                    "call_minutes"?: number,"id"?: never,"product"?: string,"purchased_at"?: string,"sms"?: number,"stripe_checkout_session_id"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "topup_purchases_product_fkey"
+      columns: ["product"]
+isOneToOne: false
+      referencedRelation: "topup_products"
+      referencedColumns: ["id"]
+    }
                   ]
                 },"tracking_points": {
                   Row: {
@@ -555,7 +623,10 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "admin_decide_payout":
+            "admin_dashboard_stats":
+{ Args: { "days"?: number }; Returns: Json
+                           },
+"admin_decide_payout":
 { Args: { "decision": string,"payout_id": string }; Returns: {
               "amount_cents": number,
 "created_at": string,
@@ -595,6 +666,39 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"admin_dedicated_agent":
+{ Args: { "target_user_id": string }; Returns: {
+              "area_code_obtained": string | null,
+"area_code_requested": string | null,
+"area_codes_tried": (string)[],
+"created_at": string,
+"deploy_attempts": number,
+"deploy_error_code": string | null,
+"deploy_error_detail": string | null,
+"deploy_requested_at": string | null,
+"deploy_source": string | null,
+"deploy_status": string,
+"deployed_at": string | null,
+"id": string,
+"lease_expires_at": string | null,
+"lease_id": string | null,
+"model": string,
+"next_attempt_at": string,
+"number_purchase_started_at": string | null,
+"phone_number": string | null,
+"retell_agent_id": string | null,
+"retell_agent_version": number | null,
+"retell_llm_id": string | null,
+"updated_at": string,
+"user_id": string,
+"waiting_for": (string)[]
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "agents"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_end_impersonation":
 { Args: { "session_id": string }; Returns: boolean
                            },
@@ -603,6 +707,105 @@ isOneToOne: false
               "business_name": string,"created_at": string,"deploy_status": string,"email": string,"industry": string,"is_admin": boolean,"phone_number": string,"plan": string,"subscription_status": string,"user_id": string
             }[]
                            },
+"admin_quick_onboard":
+{ Args: { "agent_tone"?: string,"area_code": string,"business_hours"?: Json,"business_name": string,"business_phone"?: string,"consent_confirmed": boolean,"email": string,"emergency_fee"?: number,"full_name"?: string,"industry": string,"plan": string,"schedule_summary"?: string,"standard_fee"?: number,"time_zone"?: string,"transfer_number"?: string }; Returns: {
+              "area_code_obtained": string | null,
+"area_code_requested": string | null,
+"area_codes_tried": (string)[],
+"created_at": string,
+"deploy_attempts": number,
+"deploy_error_code": string | null,
+"deploy_error_detail": string | null,
+"deploy_requested_at": string | null,
+"deploy_source": string | null,
+"deploy_status": string,
+"deployed_at": string | null,
+"id": string,
+"lease_expires_at": string | null,
+"lease_id": string | null,
+"model": string,
+"next_attempt_at": string,
+"number_purchase_started_at": string | null,
+"phone_number": string | null,
+"retell_agent_id": string | null,
+"retell_agent_version": number | null,
+"retell_llm_id": string | null,
+"updated_at": string,
+"user_id": string,
+"waiting_for": (string)[]
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "agents"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_record_agent_version":
+{ Args: { "agent_id": string,"agent_version": number,"changed_fields": (string)[],"target_user_id": string }; Returns: {
+              "area_code_obtained": string | null,
+"area_code_requested": string | null,
+"area_codes_tried": (string)[],
+"created_at": string,
+"deploy_attempts": number,
+"deploy_error_code": string | null,
+"deploy_error_detail": string | null,
+"deploy_requested_at": string | null,
+"deploy_source": string | null,
+"deploy_status": string,
+"deployed_at": string | null,
+"id": string,
+"lease_expires_at": string | null,
+"lease_id": string | null,
+"model": string,
+"next_attempt_at": string,
+"number_purchase_started_at": string | null,
+"phone_number": string | null,
+"retell_agent_id": string | null,
+"retell_agent_version": number | null,
+"retell_llm_id": string | null,
+"updated_at": string,
+"user_id": string,
+"waiting_for": (string)[]
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "agents"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_request_agent_deployment":
+{ Args: { "agent_model"?: string,"target_user_id": string }; Returns: {
+              "area_code_obtained": string | null,
+"area_code_requested": string | null,
+"area_codes_tried": (string)[],
+"created_at": string,
+"deploy_attempts": number,
+"deploy_error_code": string | null,
+"deploy_error_detail": string | null,
+"deploy_requested_at": string | null,
+"deploy_source": string | null,
+"deploy_status": string,
+"deployed_at": string | null,
+"id": string,
+"lease_expires_at": string | null,
+"lease_id": string | null,
+"model": string,
+"next_attempt_at": string,
+"number_purchase_started_at": string | null,
+"phone_number": string | null,
+"retell_agent_id": string | null,
+"retell_agent_version": number | null,
+"retell_llm_id": string | null,
+"updated_at": string,
+"user_id": string,
+"waiting_for": (string)[]
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "agents"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_resolve_ops_alert":
 { Args: { "alert_id": string }; Returns: boolean
                            },
@@ -625,8 +828,86 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"admin_trigger_reconciliation":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "changes": NonNullable<Json>,
+"finished_at": string | null,
+"id": number,
+"note": string | null,
+"started_at": string,
+"status": string,
+"triggered_by": string,
+"triggered_by_user_id": string | null,
+"users_checked": number,
+"users_corrected": number
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "reconciliation_runs"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_update_setting":
 { Args: { "setting_key": string,"setting_value": Json }; Returns: undefined
+                           },
+"analytics":
+{ Args: { "days"?: number }; Returns: Json
+                           },
+"appointment_for_change":
+{ Args: { "action": string,"appointment_id": string }; Returns: {
+              "calcom_booking_uid": string,"end_at": string,"id": string,"start_at": string,"status": string,"time_zone": string,"user_id": string
+            }[]
+                           },
+"billing_customer":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "email": string,"stripe_customer_id": string,"subscription_status": string,"user_id": string
+            }[]
+                           },
+"calcom_acting_user":
+{ Args: Record<PropertyKey, never>; Returns: string
+                           },
+"calcom_apply_booking_change":
+{ Args: { "booking": Json,"change": string }; Returns: Json
+                           },
+"calcom_claim_booking_intent":
+{ Args: { "call_id": string,"customer_name": string,"customer_phone": string,"event_type_id": number,"lease_seconds"?: number,"service"?: string,"start_at": string,"target_user": string }; Returns: {
+              "appointment_id": string,"booking_uid": string,"claimed": boolean,"earlier_attempt_uncertain": boolean,"intent_id": string,"status": string
+            }[]
+                           },
+"calcom_claim_token_refresh":
+{ Args: { "integration_id": string,"lease_seconds"?: number,"seen_refresh_token": string }; Returns: boolean
+                           },
+"calcom_consume_oauth_state":
+{ Args: { "state_hash": string }; Returns: {
+              "problem": string,"user_id": string
+            }[]
+                           },
+"calcom_ingest_booking_event":
+{ Args: { "booking": Json,"event_at": string,"event_id": string,"trigger_event": string }; Returns: Json
+                           },
+"calcom_mark_needs_reauth":
+{ Args: { "integration_id": string,"reason": string,"seen_refresh_token": string }; Returns: boolean
+                           },
+"calcom_release_booking_intent":
+{ Args: { "error": string,"intent_id": string,"outcome": string }; Returns: boolean
+                           },
+"calcom_release_token_refresh":
+{ Args: { "integration_id": string }; Returns: undefined
+                           },
+"calcom_save_connection":
+{ Args: { "access_token_encrypted": string,"account": Json,"refresh_token_encrypted": string,"scopes": (string)[],"target_user": string,"token_expires_at": string,"token_key_id": string }; Returns: string
+                           },
+"calcom_save_refreshed_tokens":
+{ Args: { "access_token_encrypted": string,"integration_id": string,"refresh_token_encrypted": string,"seen_refresh_token": string,"token_expires_at": string,"token_key_id": string }; Returns: boolean
+                           },
+"calcom_start_oauth":
+{ Args: { "state_hash": string,"ttl_seconds"?: number }; Returns: string
+                           },
+"claim_tool_invocation":
+{ Args: { "args": Json,"business_number"?: string,"call_id": string,"tool_name": string }; Returns: Json
+                           },
+"complete_tool_invocation":
+{ Args: { "args_hash": string,"call_id": string,"result": Json,"tool_name": string }; Returns: Json
                            },
 "consume_rate_limit":
 { Args: { "bucket": string,"max_hits": number,"window_seconds": number }; Returns: {
@@ -636,8 +917,127 @@ isOneToOne: false
 "customer_history":
 { Args: { "customer_phone": string }; Returns: Json
                            },
+"dashboard_stats":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"deploy_my_agent":
+{ Args: { "agent_tone"?: string,"area_code": string,"business_hours"?: Json,"business_name": string,"emergency_fee"?: number,"industry": string,"schedule_summary"?: string,"standard_fee"?: number,"transfer_number"?: string }; Returns: {
+              "area_code_obtained": string | null,
+"area_code_requested": string | null,
+"area_codes_tried": (string)[],
+"created_at": string,
+"deploy_attempts": number,
+"deploy_error_code": string | null,
+"deploy_error_detail": string | null,
+"deploy_requested_at": string | null,
+"deploy_source": string | null,
+"deploy_status": string,
+"deployed_at": string | null,
+"id": string,
+"lease_expires_at": string | null,
+"lease_id": string | null,
+"model": string,
+"next_attempt_at": string,
+"number_purchase_started_at": string | null,
+"phone_number": string | null,
+"retell_agent_id": string | null,
+"retell_agent_version": number | null,
+"retell_llm_id": string | null,
+"updated_at": string,
+"user_id": string,
+"waiting_for": (string)[]
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "agents"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"deployment_begin_purchase":
+{ Args: { "area_code": string,"lease": string,"target_user": string }; Returns: undefined
+                           },
+"deployment_claim":
+{ Args: { "target_user": string }; Returns: {
+              "area_code": string,"attempt": number,"business_name": string,"industry": string,"lease_id": string,"model": string,"purchase_outcome_unknown": boolean,"retell_agent_id": string,"retell_agent_version": number,"retell_llm_id": string
+            }[]
+                           },
+"deployment_complete":
+{ Args: { "adopted": boolean,"agent_id": string,"agent_version": number,"area_code": string,"lease": string,"phone_number": string,"target_user": string }; Returns: {
+              "area_code_obtained": string | null,
+"area_code_requested": string | null,
+"area_codes_tried": (string)[],
+"created_at": string,
+"deploy_attempts": number,
+"deploy_error_code": string | null,
+"deploy_error_detail": string | null,
+"deploy_requested_at": string | null,
+"deploy_source": string | null,
+"deploy_status": string,
+"deployed_at": string | null,
+"id": string,
+"lease_expires_at": string | null,
+"lease_id": string | null,
+"model": string,
+"next_attempt_at": string,
+"number_purchase_started_at": string | null,
+"phone_number": string | null,
+"retell_agent_id": string | null,
+"retell_agent_version": number | null,
+"retell_llm_id": string | null,
+"updated_at": string,
+"user_id": string,
+"waiting_for": (string)[]
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "agents"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"deployment_fail":
+{ Args: { "error_code": string,"error_detail": string,"lease": string,"retryable": boolean,"target_user": string }; Returns: {
+              "area_code_obtained": string | null,
+"area_code_requested": string | null,
+"area_codes_tried": (string)[],
+"created_at": string,
+"deploy_attempts": number,
+"deploy_error_code": string | null,
+"deploy_error_detail": string | null,
+"deploy_requested_at": string | null,
+"deploy_source": string | null,
+"deploy_status": string,
+"deployed_at": string | null,
+"id": string,
+"lease_expires_at": string | null,
+"lease_id": string | null,
+"model": string,
+"next_attempt_at": string,
+"number_purchase_started_at": string | null,
+"phone_number": string | null,
+"retell_agent_id": string | null,
+"retell_agent_version": number | null,
+"retell_llm_id": string | null,
+"updated_at": string,
+"user_id": string,
+"waiting_for": (string)[]
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "agents"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"deployment_save_retell_agent":
+{ Args: { "agent_id": string,"agent_version": number,"lease": string,"llm_id": string,"target_user": string }; Returns: undefined
+                           },
 "health_check":
 { Args: Record<PropertyKey, never>; Returns: boolean
+                           },
+"inbound_call_context":
+{ Args: { "call_id"?: string,"from_number"?: string,"to_number": string }; Returns: Json
+                           },
+"inbound_sms_context":
+{ Args: { "body": string,"chat_id": string,"from_number": string,"to_number": string }; Returns: Json
                            },
 "my_sessions":
 { Args: Record<PropertyKey, never>; Returns: {
@@ -646,6 +1046,9 @@ isOneToOne: false
                            },
 "public_settings":
 { Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"record_call_event":
+{ Args: { "call": Json,"event": string }; Returns: Json
                            },
 "record_consent":
 { Args: { "kind"?: string,"version": string }; Returns: {
@@ -663,6 +1066,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"record_demo_call":
+{ Args: { "agent_id"?: string,"call_id": string,"from_number": string,"to_number": string }; Returns: undefined
+                           },
 "request_payout":
 { Args: { "destination": string,"method": string }; Returns: {
               "amount_cents": number,
@@ -688,6 +1094,23 @@ isOneToOne: false
                            },
 "revoke_session":
 { Args: { "session_id": string }; Returns: boolean
+                           },
+"stripe_apply_payment_failed":
+{ Args: { "event_created": string,"event_id": string,"event_type": string,"invoice": Json }; Returns: Json
+                           },
+"stripe_apply_subscription":
+{ Args: { "event_created": string,"event_id": string,"event_type": string,"request_deployment"?: boolean,"subscription": Json }; Returns: Json
+                           },
+"stripe_apply_topup":
+{ Args: { "checkout_session_id": string,"event_id": string,"event_type": string,"product_id": string,"target_user": string }; Returns: Json
+                           },
+"stripe_event_processed":
+{ Args: { "event_id": string }; Returns: undefined
+                           },
+"subscription_status":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "call_minutes_allowance": number,"call_minutes_left": number,"call_minutes_used": number,"cancel_at_period_end": boolean,"cap_reached_at": string,"current_period_end": string,"current_period_start": string,"overage_policy": string,"plan": string,"plan_name": string,"sms_allowance": number,"sms_left": number,"sms_used": number,"status": string,"topup_call_minutes": number,"topup_sms": number
+            }[]
                            },
 "tracking_session_by_token":
 { Args: { "session_token": string }; Returns: Json
