@@ -9,7 +9,7 @@ describe("the profile trigger", () => {
     const { data, error } = await user.client.from("profiles").select("id, email, time_zone, agent_tone, referral_code, consent_version").single();
     expect(error).toBeNull();
     expect(data).toMatchObject({ id: user.id, email: user.email, time_zone: "America/New_York", agent_tone: "friendly", consent_version: null });
-    expect(data?.referral_code).toMatch(/^[0-9A-F]{8}$/);
+    expect(data?.referral_code).toMatch(/^[0-9A-F]{12}$/);
   });
 
   it("takes the full name from the sign-up metadata", async () => {
