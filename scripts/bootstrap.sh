@@ -24,5 +24,7 @@ fi
 
 if [ ! -x node_modules/.bin/deno ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "Installing npm packages ..." >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # Not `npm ci`: it refuses this lock file because some packages list optional binaries for other
+  # platforms that the registry does not serve. `npm install` installs exactly the locked versions.
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
