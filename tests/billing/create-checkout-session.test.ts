@@ -67,7 +67,7 @@ describe("create-checkout-session", () => {
     const user = await newUser("bad-input");
     const response = await startCheckout(user, body);
     expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe("invalid_body");
+    expect(response.body.error.code).toBe("invalid_payload");
     expect(response.body.error.message).toMatch(problem);
   });
 

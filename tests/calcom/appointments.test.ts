@@ -259,7 +259,7 @@ describe("reschedule and cancel through the appointments function", () => {
     expect((await callFunction(`appointments/${mine.id}/cancel`)).status).toBe(401);
     expect((await callFunction("appointments/not-a-uuid/cancel", { token: owner.accessToken })).body.error.code).toBe("invalid_appointment_id");
     const bad = await callFunction(`appointments/${mine.id}/reschedule`, { method: "PATCH", token: owner.accessToken, body: { start_at: "tomorrow" } });
-    expect(bad).toMatchObject({ status: 400, body: { error: { code: "invalid_body" } } });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: "invalid_payload" } } });
     const past = await callFunction(`appointments/${mine.id}/reschedule`, { method: "PATCH", token: owner.accessToken, body: { start_at: inDays(-1) } });
     expect(past.body.error.code).toBe("start_in_past");
     const foreign = await callFunction(`appointments/${mine.id}/cancel`, { token: stranger.accessToken });

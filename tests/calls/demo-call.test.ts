@@ -88,7 +88,7 @@ describe("a demo call", () => {
 
 describe("bad requests", () => {
   it.each([
-    ["no number", {}, "invalid_request"],
+    ["no number", {}, "invalid_payload"],
     ["not a number", { to_number: "call me maybe" }, "invalid_phone_number"],
     ["outside North America", { to_number: "+442079460958" }, "invalid_phone_number"],
   ])("%s: 400", async (_name, body, code) => {

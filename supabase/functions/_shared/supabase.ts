@@ -11,9 +11,15 @@ export function adminClient(): SupabaseClient {
   return admin;
 }
 
+/** Headers the database reads from a request (impersonation, the admin access code), passed on as sent. */
+const FORWARDED_HEADERS = ["x-impersonation-session", "x-admin-access-code", "x-request-id"];
+
+/** A client acting as the caller: RLS, auth.uid(), impersonation and the admin gate as in the database. */
 export function userClient(request: Request): SupabaseClient {
-  return createClient(requireEnv("SUPABASE_URL"), requireEnv("SUPABASE_ANON_KEY"), {
-    ...clientOptions,
-    global: { headers: { Authorization: request.headers.get("Authorization") ?? "" } },
-  });
+  const headers: Record<string, string> = { Authorization: request.headers.get("Authorization") ?? "" };
+  for (const name of FORWARDED_HEADERS) {
+    const value = request.headers.get(name);
+    if (value) headers[name] = value;
+  }
+  return createClient(requireEnv("SUPABASE_URL"), requireEnv("SUPABASE_ANON_KEY"), { ...clientOptions, global: { headers } });
 }

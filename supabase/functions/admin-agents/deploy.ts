@@ -2,9 +2,10 @@
 // old POST /deploy-agent: an agent of the business's own, Model B). Both request the deployment in
 // the database, which checks the caller is an admin and audits it; the worker does the rest.
 import { z } from "zod";
-import { jsonResponse } from "../_shared/http.ts";
+import { jsonResponse, readJsonBody } from "../_shared/http.ts";
 import { deploymentView } from "../_shared/provisioning.ts";
-import { callerClient, databaseFailure, readJsonBody } from "../_shared/provisioning-request.ts";
+import { databaseFailure } from "../_shared/provisioning-request.ts";
+import { userClient } from "../_shared/supabase.ts";
 
 const DeployRequest = z.object({ user_id: z.uuid(), model: z.enum(["shared", "dedicated"]).optional() });
 const CloneRequest = z.object({ user_id: z.uuid() });
@@ -22,7 +23,7 @@ export async function clone(request: Request): Promise<Response> {
 }
 
 async function requestDeployment(request: Request, userId: string, model: string | null): Promise<Response> {
-  const { data, error } = await callerClient(request).rpc("admin_request_agent_deployment", {
+  const { data, error } = await userClient(request).rpc("admin_request_agent_deployment", {
     target_user_id: userId,
     agent_model: model,
   });

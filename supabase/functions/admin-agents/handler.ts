@@ -1,7 +1,6 @@
 // Operators' agent actions, one route each under /admin-agents/. Every action runs the caller's
 // admin check (private.assert_admin) in the database and leaves an audit_logs row there.
-import { HttpError } from "../_shared/http.ts";
-import { routeOf, withJsonErrors } from "../_shared/provisioning-request.ts";
+import { HttpError, routeOf, withJsonErrors } from "../_shared/http.ts";
 import { clone, deploy } from "./deploy.ts";
 import { quickOnboard } from "./quick-onboard.ts";
 import { updateAgent } from "./update-agent.ts";
@@ -17,4 +16,4 @@ export const handleAdminAgents = withJsonErrors("admin-agents", (request) => {
   const route = ROUTES[routeOf(request, "admin-agents")];
   if (!route) throw new HttpError(404, "not_found", `No route; use one of ${Object.keys(ROUTES).join(", ")}`);
   return route(request);
-});
+}, ["POST"]);

@@ -3,10 +3,11 @@
 // usage limits), then a dedicated agent built from the master's template and its number (Model B),
 // provisioned by the worker. The admin follows the deployment in the answer's user's agents row.
 import { z } from "zod";
-import { jsonResponse } from "../_shared/http.ts";
+import { jsonResponse, readJsonBody } from "../_shared/http.ts";
 import { BusinessDetails, businessArguments, phoneNumber } from "../_shared/business-details.ts";
 import { deploymentView } from "../_shared/provisioning.ts";
-import { callerClient, databaseFailure, readJsonBody } from "../_shared/provisioning-request.ts";
+import { databaseFailure } from "../_shared/provisioning-request.ts";
+import { userClient } from "../_shared/supabase.ts";
 
 const QuickOnboard = BusinessDetails.extend({
   email: z.email(),
@@ -19,7 +20,7 @@ const QuickOnboard = BusinessDetails.extend({
 
 export async function quickOnboard(request: Request): Promise<Response> {
   const onboarding = await readJsonBody(request, QuickOnboard);
-  const { data, error } = await callerClient(request).rpc("admin_quick_onboard", {
+  const { data, error } = await userClient(request).rpc("admin_quick_onboard", {
     ...businessArguments(onboarding),
     email: onboarding.email,
     full_name: onboarding.full_name ?? null,

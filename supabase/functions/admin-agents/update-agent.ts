@@ -3,10 +3,11 @@
 // and/or its Retell LLM), publish it, move the number onto it, record it. Shared (master) agents
 // are refused: changing a master changes every business on it, which is done in Retell itself.
 import { z } from "zod";
-import { HttpError, jsonResponse } from "../_shared/http.ts";
+import { HttpError, jsonResponse, readJsonBody } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
 import { deploymentView } from "../_shared/provisioning.ts";
-import { callerClient, databaseFailure, readJsonBody } from "../_shared/provisioning-request.ts";
+import { databaseFailure } from "../_shared/provisioning-request.ts";
+import { userClient } from "../_shared/supabase.ts";
 import { BadRequestError, RetellClient, singleAgent } from "../_shared/retell-client.ts";
 
 const UpdateAgent = z
@@ -27,7 +28,7 @@ const UpdateAgent = z
 
 export async function updateAgent(request: Request): Promise<Response> {
   const change = await readJsonBody(request, UpdateAgent);
-  const db = callerClient(request);
+  const db = userClient(request);
   const { data: current, error } = await db.rpc("admin_dedicated_agent", { target_user_id: change.user_id });
   if (error) throw databaseFailure(error);
 

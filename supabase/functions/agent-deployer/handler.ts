@@ -4,10 +4,10 @@
 // and provisions after the response; a worker that dies leaves an expiring lease the sweeper retries.
 import { z } from "zod";
 import { adminClient } from "../_shared/supabase.ts";
-import { jsonResponse } from "../_shared/http.ts";
+import { jsonResponse, readJsonBody, withJsonErrors } from "../_shared/http.ts";
 import { afterResponse } from "../_shared/log.ts";
 import { RetellClient } from "../_shared/retell-client.ts";
-import { readJsonBody, requireServiceRole, withJsonErrors } from "../_shared/provisioning-request.ts";
+import { requireServiceRole } from "../_shared/provisioning-request.ts";
 import { Deployments } from "./deployments.ts";
 import { provision } from "./provision.ts";
 
@@ -22,4 +22,4 @@ export const handleKick = withJsonErrors("agent-deployer", async (request) => {
   if (!deployment) return jsonResponse(200, { claimed: false });
   afterResponse("deployment", () => provision(deployment, retell, deployments), { user_id: userId, attempt: deployment.attempt });
   return jsonResponse(202, { claimed: true, attempt: deployment.attempt });
-});
+}, ["POST"]);

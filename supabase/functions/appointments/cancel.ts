@@ -2,7 +2,7 @@
 // Cal.com already cancelled counts as done); a manual appointment is just marked cancelled.
 // Cancelling a cancelled appointment answers it unchanged.
 import { z } from "zod";
-import { HttpError } from "../_shared/http.ts";
+import { HttpError, validated } from "../_shared/http.ts";
 import type { ActingUser } from "../_shared/calcom-request.ts";
 import { bookingFromApi } from "../_shared/calcom-bookings.ts";
 import { applyCalcomChange, atCalcom, ownAppointment, readAppointment } from "./change.ts";
@@ -10,8 +10,7 @@ import { applyCalcomChange, atCalcom, ownAppointment, readAppointment } from "./
 const body = z.object({ reason: z.string().trim().min(1).max(500).optional() });
 
 export async function cancelAppointment(user: ActingUser, id: string, input: unknown) {
-  const parsed = body.safeParse(input);
-  if (!parsed.success) throw new HttpError(400, "invalid_body", z.prettifyError(parsed.error));
+  const change = validated(input, body);
 
   const appointment = await ownAppointment(user, id, "cancel");
   if (appointment.status === "cancelled") return readAppointment(user, id);
@@ -25,7 +24,7 @@ export async function cancelAppointment(user: ActingUser, id: string, input: unk
         throw new HttpError(409, "calcom_booking_moved", "This booking was rescheduled in Cal.com meanwhile; reload and try again");
       }
       if (current.status === "cancelled") return current;
-      return api.cancelBooking(uid, parsed.data.reason ? { cancellationReason: parsed.data.reason } : {});
+      return api.cancelBooking(uid, change.reason ? { cancellationReason: change.reason } : {});
     });
     await applyCalcomChange("cancelled", bookingFromApi(cancelled));
   } else {

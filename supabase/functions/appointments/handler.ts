@@ -3,8 +3,8 @@
 // deleting appointments is plain supabase-js under RLS. The caller acts as themselves or, with
 // x-impersonation-session, as the user an admin impersonates.
 import { z } from "zod";
-import { HttpError, jsonResponse } from "../_shared/http.ts";
-import { actingUser, routeOf, withJsonErrors } from "../_shared/calcom-request.ts";
+import { HttpError, jsonResponse, routeOf, withJsonErrors } from "../_shared/http.ts";
+import { actingUser } from "../_shared/calcom-request.ts";
 import { rescheduleAppointment } from "./reschedule.ts";
 import { cancelAppointment } from "./cancel.ts";
 

@@ -2,7 +2,7 @@
 // first (which makes a new booking uid) and the appointment follows it; a manual appointment just
 // moves, keeping its length.
 import { z } from "zod";
-import { HttpError } from "../_shared/http.ts";
+import { HttpError, validated } from "../_shared/http.ts";
 import type { ActingUser } from "../_shared/calcom-request.ts";
 import { bookingFromApi } from "../_shared/calcom-bookings.ts";
 import { applyCalcomChange, atCalcom, ownAppointment, readAppointment } from "./change.ts";
@@ -13,9 +13,8 @@ const body = z.object({
 });
 
 export async function rescheduleAppointment(user: ActingUser, id: string, input: unknown) {
-  const parsed = body.safeParse(input);
-  if (!parsed.success) throw new HttpError(400, "invalid_body", z.prettifyError(parsed.error));
-  const start = new Date(parsed.data.start_at);
+  const change = validated(input, body);
+  const start = new Date(change.start_at);
   if (start.getTime() <= Date.now()) throw new HttpError(400, "start_in_past", "start_at must be in the future");
 
   const appointment = await ownAppointment(user, id, "reschedule");
@@ -24,7 +23,7 @@ export async function rescheduleAppointment(user: ActingUser, id: string, input:
   if (appointment.calcom_booking_uid) {
     const uid = appointment.calcom_booking_uid;
     const moved = await atCalcom(appointment.user_id, (api) =>
-      api.rescheduleBooking(uid, { start: start.toISOString(), ...(parsed.data.reason && { reschedulingReason: parsed.data.reason }) })
+      api.rescheduleBooking(uid, { start: start.toISOString(), ...(change.reason && { reschedulingReason: change.reason }) })
     );
     await applyCalcomChange("rescheduled", bookingFromApi(moved));
   } else {

@@ -2,11 +2,10 @@
 // trip). A state that is missing, altered, unknown, expired or already used gets a 400 and nothing
 // is written. A good state is used up, the code exchanged, the account and its default event type
 // read, the tokens sealed and stored, and the browser sent back to the frontend with the outcome.
-import { errorResponse, HttpError } from "../_shared/http.ts";
+import { errorResponse, HttpError, withJsonErrors } from "../_shared/http.ts";
 import { requireEnv } from "../_shared/env.ts";
 import { adminClient } from "../_shared/supabase.ts";
 import { log } from "../_shared/log.ts";
-import { withJsonErrors } from "../_shared/calcom-request.ts";
 import { CalcomApi, CalcomError, CalcomOAuthError, exchangeAuthorizationCode } from "../_shared/calcom-client.ts";
 import { calcomRedirectUri, hashOAuthState, isWellFormedOAuthState } from "../_shared/calcom-oauth-state.ts";
 import { sealTokens } from "../_shared/calcom-connection.ts";

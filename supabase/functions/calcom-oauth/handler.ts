@@ -1,8 +1,8 @@
 // The signed-in side of the Cal.com connection (the gateway checks the JWT; the routes check whom it
 // acts for): GET|POST authorize-url, GET status, POST disconnect. Cal.com's redirect back lands on
 // the calcom-oauth-callback function, which needs no JWT.
-import { HttpError, jsonResponse } from "../_shared/http.ts";
-import { type ActingUser, actingUser, routeOf, withJsonErrors } from "../_shared/calcom-request.ts";
+import { HttpError, jsonResponse, routeOf, withJsonErrors } from "../_shared/http.ts";
+import { type ActingUser, actingUser } from "../_shared/calcom-request.ts";
 import { authorizeUrl } from "./authorize-url.ts";
 import { connectionStatus } from "./status.ts";
 import { disconnect } from "./disconnect.ts";

@@ -4,11 +4,10 @@
 // and createdAt) through the database's single booking upsert, which attributes the booking,
 // alerts operators about unattributed ones and writes the outbox. Other triggers: 200, ignored.
 import { z } from "zod";
-import { errorResponse, jsonResponse } from "../_shared/http.ts";
+import { errorResponse, jsonResponse, withJsonErrors } from "../_shared/http.ts";
 import { optionalEnv } from "../_shared/env.ts";
 import { adminClient } from "../_shared/supabase.ts";
 import { log } from "../_shared/log.ts";
-import { withJsonErrors } from "../_shared/calcom-request.ts";
 import { bookingFromWebhook, webhookBookingPayload } from "../_shared/calcom-bookings.ts";
 import { verifyCalcomSignature } from "./signature.ts";
 

@@ -4,7 +4,7 @@
 import Stripe from "stripe";
 import { type CheckoutRequest, checkoutRequestSchema } from "../../../packages/shared/src/plans.ts";
 import { requireEnv } from "../_shared/env.ts";
-import { errorResponse, HttpError, jsonResponse } from "../_shared/http.ts";
+import { errorResponse, HttpError, jsonResponse, readJsonBody } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
 import { userClient } from "../_shared/supabase.ts";
 import { prices, stripeClient } from "../_shared/stripe.ts";
@@ -13,21 +13,6 @@ import { prices, stripeClient } from "../_shared/stripe.ts";
 const LIVE_STATUSES = ["active", "trialing", "past_due"];
 
 type BillingCustomer = { user_id: string; email: string | null; stripe_customer_id: string | null; subscription_status: string | null };
-
-async function readRequest(request: Request): Promise<CheckoutRequest> {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new HttpError(400, "invalid_json", "The body must be JSON");
-  }
-  const parsed = checkoutRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`);
-    throw new HttpError(400, "invalid_body", problems.join("; "));
-  }
-  return parsed.data;
-}
 
 /** The caller, checked by PostgREST with their own token. */
 async function billingCustomer(request: Request): Promise<BillingCustomer> {
@@ -72,7 +57,7 @@ export async function handleCreateCheckoutSession(request: Request): Promise<Res
   if (request.method !== "POST") return errorResponse(405, "method_not_allowed", "Use POST");
   try {
     const customer = await billingCustomer(request);
-    const order = await readRequest(request);
+    const order = await readJsonBody(request, checkoutRequestSchema);
     const session = await stripeClient().checkout.sessions.create(checkoutParams(order, customer));
     log("info", "checkout session created", { request_id: requestId, user_id: customer.user_id, session_id: session.id, kind: order.kind });
     return jsonResponse(200, { url: session.url, id: session.id });

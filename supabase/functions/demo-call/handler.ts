@@ -5,9 +5,8 @@
 import { z } from "zod";
 import { adminClient } from "../_shared/supabase.ts";
 import { optionalEnv, requireEnv } from "../_shared/env.ts";
-import { CORS_HEADERS, HttpError, jsonResponse } from "../_shared/http.ts";
+import { CORS_HEADERS, errorAnswer, HttpError, jsonResponse, readJsonBody, requestIdOf } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
-import { errorAnswer, requestIdOf } from "../_shared/retell-request.ts";
 import { northAmericanAreaCode, toE164 } from "../../../packages/shared/src/phone.ts";
 
 const demoRequest = z.object({ to_number: z.string().min(1).max(40) });
@@ -21,15 +20,8 @@ const LIMITS = [
 const RETELL_TIMEOUT_MS = 10_000;
 
 async function readDemoRequest(request: Request): Promise<string> {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    throw new HttpError(400, "invalid_json", "Send a JSON body: {\"to_number\": \"+14155550123\"}");
-  }
-  const parsed = demoRequest.safeParse(body);
-  if (!parsed.success) throw new HttpError(400, "invalid_request", "to_number is required: the number the demo should call");
-  const toNumber = toE164(parsed.data.to_number);
+  const { to_number: given } = await readJsonBody(request, demoRequest);
+  const toNumber = toE164(given);
   // Retell numbers dial the US (and Canada, which shares +1) only.
   if (!toNumber || !northAmericanAreaCode(toNumber)) {
     throw new HttpError(400, "invalid_phone_number", "to_number must be a US or Canadian phone number, e.g. +14155550123");

@@ -3,11 +3,12 @@
 // The number arrives later (the agent-deployer worker); the client watches its agents row. At most
 // 6 requests per minute per user, counted in Postgres so every function instance shares the count.
 import { adminClient } from "../_shared/supabase.ts";
-import { HttpError, jsonResponse } from "../_shared/http.ts";
+import { HttpError, jsonResponse, readJsonBody, withJsonErrors } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
 import { BusinessDetails, businessArguments } from "../_shared/business-details.ts";
 import { deploymentView } from "../_shared/provisioning.ts";
-import { callerClient, callerUserId, databaseFailure, readJsonBody, withJsonErrors } from "../_shared/provisioning-request.ts";
+import { callerUserId, databaseFailure } from "../_shared/provisioning-request.ts";
+import { userClient } from "../_shared/supabase.ts";
 
 const REQUESTS_PER_MINUTE = 6;
 
@@ -15,7 +16,7 @@ export const handleDeployAgent = withJsonErrors("deploy-agent", async (request) 
   const userId = callerUserId(request);
   await consumeRateLimit(userId);
   const details = await readJsonBody(request, BusinessDetails);
-  const { data, error } = await callerClient(request).rpc("deploy_my_agent", businessArguments(details));
+  const { data, error } = await userClient(request).rpc("deploy_my_agent", businessArguments(details));
   if (error) throw databaseFailure(error);
   const deployment = deploymentView(data);
   log("info", "deployment requested", {
@@ -24,7 +25,7 @@ export const handleDeployAgent = withJsonErrors("deploy-agent", async (request) 
     status: deployment.status,
   });
   return jsonResponse(deployment.status === "active" ? 200 : 202, { deployment });
-});
+}, ["POST"]);
 
 async function consumeRateLimit(userId: string): Promise<void> {
   const { data, error } = await adminClient()

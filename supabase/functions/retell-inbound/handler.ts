@@ -1,6 +1,7 @@
 // Retell's inbound webhook (the number's inbound_webhook_url and inbound_sms_webhook_url): verifies
 // the signature, then answers a ringing call (call.ts) or an arriving SMS (chat.ts).
-import { errorAnswer, readRetellRequest, requestIdOf } from "../_shared/retell-request.ts";
+import { readRetellRequest } from "../_shared/retell-request.ts";
+import { errorAnswer, requestIdOf } from "../_shared/http.ts";
 import { inboundEvent } from "../../../packages/shared/src/retell-payloads.ts";
 import { answerCallInbound } from "./call.ts";
 import { answerChatInbound } from "./chat.ts";

@@ -3,9 +3,9 @@
 // schema, then run the tool once per (call, tool, arguments). A retry by Retell gets the stored
 // result of the first run; a run that fails is not stored, so the retry runs it again.
 import { adminClient } from "../_shared/supabase.ts";
-import { HttpError, jsonResponse } from "../_shared/http.ts";
+import { errorAnswer, HttpError, jsonResponse, requestIdOf } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
-import { errorAnswer, readRetellRequest, requestIdOf } from "../_shared/retell-request.ts";
+import { readRetellRequest } from "../_shared/retell-request.ts";
 import { toE164 } from "../../../packages/shared/src/phone.ts";
 import { toolArguments, toolCall } from "../../../packages/shared/src/retell-payloads.ts";
 import { calendarTools } from "./calendar.ts";

@@ -3,9 +3,9 @@
 // redelivered or out-of-order event changes nothing it should not. Other events are acknowledged
 // and ignored. A database failure answers 500 so that Retell delivers the event again.
 import { adminClient } from "../_shared/supabase.ts";
-import { errorResponse, jsonResponse } from "../_shared/http.ts";
+import { errorAnswer, errorResponse, jsonResponse, requestIdOf } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
-import { errorAnswer, readRetellRequest, requestIdOf } from "../_shared/retell-request.ts";
+import { readRetellRequest } from "../_shared/retell-request.ts";
 import { toE164 } from "../../../packages/shared/src/phone.ts";
 import { CALL_EVENTS, callEvent, type CallEventName } from "../../../packages/shared/src/retell-payloads.ts";
 
