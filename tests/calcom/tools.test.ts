@@ -223,6 +223,16 @@ describe("when Cal.com fails", () => {
     expect(retried.body.available).toBe(true);
   });
 
+  it("runs a failed tool call again when Retell retries it with the same arguments", async () => {
+    const { call } = await ongoingCall();
+    const date = farWeekday();
+    await fakeCalcom("POST", "/__control/faults", { failNext: 1, failStatus: 503 });
+    const failed = await tool("check_calendar_availability", call, { preferred_date: date });
+    expect(failed.body.result).toMatch(/couldn't do that just now/);
+    const retried = await tool("check_calendar_availability", call, { preferred_date: date });
+    expect(retried.body.available).toBe(true);
+  });
+
   it("does not leave the caller waiting when Cal.com hangs, and does not book twice after it", async () => {
     const { call, callId } = await ongoingCall();
     const [slot] = await offeredSlots(call, farWeekday());

@@ -1,7 +1,7 @@
 // Custom functions the voice agent calls during a call (each tool's URL is /retell-tools/<name>,
 // or the name comes from the body): verify the signature, validate the arguments with the tool's
 // schema, then run the tool once per (call, tool, arguments). A retry by Retell gets the stored
-// result of the first run; a run that fails is not stored, so the retry runs it again.
+// result of the first run; a run that fails gives its claim back, so the retry runs it again.
 import { adminClient } from "../_shared/supabase.ts";
 import { errorAnswer, HttpError, jsonResponse, requestIdOf } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
@@ -82,6 +82,12 @@ export async function handleToolCall(request: Request): Promise<Response> {
       );
     } catch (error) {
       log("error", "tool failed", { ...fields, user_id: claimed.user_id, error: String(error) });
+      const { error: releaseError } = await adminClient().rpc("release_tool_invocation", {
+        call_id: call.call_id,
+        tool_name: name,
+        args_hash: claimed.args_hash,
+      });
+      if (releaseError) log("error", "tool claim not released", { ...fields, error: releaseError.message });
       return jsonResponse(200, TOOL_FAILED);
     }
     const { data: stored, error: storeError } = await adminClient().rpc("complete_tool_invocation", {
