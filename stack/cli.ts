@@ -18,8 +18,20 @@ function servePid(): number | undefined {
     process.kill(pid, 0);
     return pid;
   } catch {
-    fs.rmSync(SERVE_PID); // stale: the process is gone
+    // Stale: the process is gone (killed, or the machine restarted). PostgREST and the functions
+    // host it started may still hold their ports; they are in its process group.
+    killGroup(pid, "SIGKILL");
+    fs.rmSync(SERVE_PID);
     return undefined;
+  }
+}
+
+/** Signals the background server and everything it started (it leads their process group). */
+function killGroup(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // no such group left
   }
 }
 
@@ -128,7 +140,7 @@ async function stopServe() {
   if (pid) {
     process.kill(pid, "SIGTERM");
     for (let i = 0; i < 50 && servePid(); i++) await new Promise((r) => setTimeout(r, 100));
-    if (servePid()) process.kill(pid, "SIGKILL");
+    killGroup(pid, "SIGKILL");
     fs.rmSync(SERVE_PID, { force: true });
   }
 }
