@@ -108,7 +108,8 @@ async function startServe() {
   fs.writeFileSync(SERVE_PID, String(child.pid));
   child.unref();
   await waitFor(`http://127.0.0.1:${PORTS.postgrest + 2}/ready`, 30_000, (s) => s === 200);
-  await waitFor(`${API_URL}/functions/v1/health`, 60_000, (s) => s === 200);
+  // On a new machine Deno first downloads the functions' npm packages.
+  await waitFor(`${API_URL}/functions/v1/health`, 180_000, (s) => s === 200);
 }
 
 export async function start(): Promise<{ alreadyRunning: boolean }> {
