@@ -598,6 +598,11 @@ export function createCalcomFake(o: { clientId: string; clientSecret: string; we
 
   router.on("GET /__control/deliveries", () => json(200, state.deliveries));
 
+  /** The UTC days that have a live booking, so a test can pick a day whose slots are all free. */
+  router.on("GET /__control/booked-days", () =>
+    json(200, [...new Set([...state.bookings.values()].filter((b) => b.status !== "cancelled").map((b) => b.start.slice(0, 10)))]),
+  );
+
   addControlRoutes(router, faults, reset);
 
   const server: http.Server = createServer(router, faults, errorBody);

@@ -14,7 +14,7 @@ import {
   deliverWebhook,
   EVENT_TYPE_ID,
   fakeCalcom,
-  farWeekday,
+  freeFarWeekday,
   restoreCalcomFakeAfterAll,
   signedWebhook,
   signInAtCalcom,
@@ -121,7 +121,7 @@ describe("reschedule and cancel through the appointments function", () => {
     calUser = uniqueCalUser();
     await signInAtCalcom(calUser);
     await connectCalcom(owner);
-    date = farWeekday();
+    date = await freeFarWeekday();
   });
 
   it("moves a Cal.com booking at Cal.com and the appointment follows the new booking", async () => {

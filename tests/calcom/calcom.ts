@@ -145,6 +145,21 @@ export function farWeekday(): string {
   return day.toISOString().slice(0, 10);
 }
 
+/**
+ * A far weekday that starts a week without any booking at the fake, for tests that expect a day's
+ * first slots (or the next open days after it): every suite books on the same fake Cal.com
+ * account, and a random day can collide.
+ */
+export async function freeFarWeekday(): Promise<string> {
+  const booked = new Set<string>((await fakeCalcom("GET", "/__control/booked-days")).body);
+  const week = (date: string) =>
+    Array.from({ length: 7 }, (_, i) => new Date(Date.parse(`${date}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
+  for (;;) {
+    const date = farWeekday();
+    if (week(date).every((day) => !booked.has(day))) return date;
+  }
+}
+
 /** A booking at the fake with a connected user's token, on a free slot of `date` (organizer time zone). */
 export async function bookAtCalcom(token: string, date: string, attendee = { name: "Pat Caller", phoneNumber: "+15551230000" }): Promise<CalBooking> {
   const slots = await fakeCalcom("GET", `/v2/slots?${new URLSearchParams({ start: date, end: date, eventTypeId: String(EVENT_TYPE_ID), timeZone: "America/New_York" })}`, undefined, token);

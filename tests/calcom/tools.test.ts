@@ -12,7 +12,7 @@ import {
   calcomRequestsSince,
   connectCalcom,
   fakeCalcom,
-  farWeekday,
+  freeFarWeekday,
   restoreCalcomFakeAfterAll,
   signInAtCalcom,
   uniqueCalUser,
@@ -66,7 +66,7 @@ async function calcomBookingsOf(callId: string) {
 describe("check_calendar_availability", () => {
   it("offers the first free slots of the day asked about, read out in the business's time zone", async () => {
     const { call } = await ongoingCall();
-    const date = farWeekday();
+    const date = await freeFarWeekday();
     const started = new Date().toISOString();
     const answer = await tool("check_calendar_availability", call, { preferred_date: date });
     expect(answer.status).toBe(200);
@@ -86,13 +86,13 @@ describe("check_calendar_availability", () => {
 
   it("keeps to the part of the day the caller prefers", async () => {
     const { call } = await ongoingCall();
-    const answer = await tool("check_calendar_availability", call, { preferred_date: farWeekday(), preferred_time: "afternoon" });
+    const answer = await tool("check_calendar_availability", call, { preferred_date: await freeFarWeekday(), preferred_time: "afternoon" });
     expect(answer.body.slots.map((s: { spoken: string }) => s.spoken.replace(/^.* at /, ""))).toEqual(["12 PM", "1 PM", "2 PM"]);
   });
 
   it("offers the next open days, at most two slots a day, when the day asked about is a weekend", async () => {
     const { call } = await ongoingCall();
-    const saturday = new Date(`${farWeekday()}T12:00:00Z`);
+    const saturday = new Date(`${await freeFarWeekday()}T12:00:00Z`);
     while (saturday.getUTCDay() !== 6) saturday.setUTCDate(saturday.getUTCDate() + 1);
     const date = saturday.toISOString().slice(0, 10);
     const answer = await tool("check_calendar_availability", call, { preferred_date: date });
@@ -112,7 +112,7 @@ describe("check_calendar_availability", () => {
 describe("book_appointment", () => {
   it("books the chosen slot at Cal.com with the caller's name and phone, and records the appointment and its outbox event", async () => {
     const { call, callId, caller } = await ongoingCall();
-    const [slot] = await offeredSlots(call, farWeekday());
+    const [slot] = await offeredSlots(call, await freeFarWeekday());
     const answer = await tool("book_appointment", call, { start: slot.start, customer_name: "Robin Caller", service: "AC repair", notes: "Gate code 1234" });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ booked: true, result: `You're all set for ${slot.spoken}. We'll see you then!` });
@@ -140,7 +140,7 @@ describe("book_appointment", () => {
 
   it("books once when Retell delivers the same tool call twice, or the agent asks for the same slot again in other words", async () => {
     const { call, callId } = await ongoingCall();
-    const [slot] = await offeredSlots(call, farWeekday());
+    const [slot] = await offeredSlots(call, await freeFarWeekday());
     const started = new Date().toISOString();
     const args = { start: slot.start, customer_name: "Casey Caller" };
     const first = await tool("book_appointment", call, args);
@@ -156,7 +156,7 @@ describe("book_appointment", () => {
 
   it("books once when deliveries of the same booking arrive at the same time", async () => {
     const { call, callId } = await ongoingCall();
-    const [slot] = await offeredSlots(call, farWeekday());
+    const [slot] = await offeredSlots(call, await freeFarWeekday());
     const started = new Date().toISOString();
     const answers = await Promise.all(
       ["Dana", "Dana C.", "Dana Caller", "Dana Q. Caller"].map((name) => tool("book_appointment", call, { start: slot.start, customer_name: name })),
@@ -170,7 +170,7 @@ describe("book_appointment", () => {
     await fakeCalcom("POST", "/__control/webhook", { url: CALCOM_WEBHOOK_URL });
     try {
       const { call, callId } = await ongoingCall();
-      const [slot] = await offeredSlots(call, farWeekday());
+      const [slot] = await offeredSlots(call, await freeFarWeekday());
       const answer = await tool("book_appointment", call, { start: slot.start, customer_name: "Webhook Wes" });
       const [appointment] = await sql`select calcom_booking_uid from public.appointments where call_id = ${callId}`;
       let delivery: any;
@@ -191,7 +191,7 @@ describe("book_appointment", () => {
 
   it("says so and offers other times when the slot was just taken", async () => {
     const first = await ongoingCall();
-    const [slot] = await offeredSlots(first.call, farWeekday());
+    const [slot] = await offeredSlots(first.call, await freeFarWeekday());
     expect((await tool("book_appointment", first.call, { start: slot.start, customer_name: "Early Bird" })).body.booked).toBe(true);
 
     const second = await ongoingCall();
@@ -213,7 +213,7 @@ describe("book_appointment", () => {
 describe("when Cal.com fails", () => {
   it("answers a sentence the agent can say within the tool-call time, and a later ask tries again", async () => {
     const { call } = await ongoingCall();
-    const date = farWeekday();
+    const date = await freeFarWeekday();
     await fakeCalcom("POST", "/__control/faults", { failNext: 1, failStatus: 503 });
     const failed = await tool("check_calendar_availability", call, { preferred_date: date });
     expect(failed.status).toBe(200);
@@ -225,7 +225,7 @@ describe("when Cal.com fails", () => {
 
   it("runs a failed tool call again when Retell retries it with the same arguments", async () => {
     const { call } = await ongoingCall();
-    const date = farWeekday();
+    const date = await freeFarWeekday();
     await fakeCalcom("POST", "/__control/faults", { failNext: 1, failStatus: 503 });
     const failed = await tool("check_calendar_availability", call, { preferred_date: date });
     expect(failed.body.result).toMatch(/couldn't do that just now/);
@@ -235,7 +235,7 @@ describe("when Cal.com fails", () => {
 
   it("does not leave the caller waiting when Cal.com hangs, and does not book twice after it", async () => {
     const { call, callId } = await ongoingCall();
-    const [slot] = await offeredSlots(call, farWeekday());
+    const [slot] = await offeredSlots(call, await freeFarWeekday());
     await fakeCalcom("POST", "/__control/faults", { hangNext: 1 });
     const started = Date.now();
     const hung = await tool("book_appointment", call, { start: slot.start, customer_name: "Patient Pat" });
