@@ -41,8 +41,7 @@ function uniqueAddress(): string {
   return `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 }
 
-// The fake numbers its calls from call_…001 again each time it starts, while the dev database keeps
-// the rows: the calls this file placed are removed so a later run cannot meet their ids.
+// The calls this file placed are removed afterwards, leaving the dev database as it found it.
 const placed: string[] = [];
 afterAll(async () => {
   if (placed.length > 0) await sql`delete from public.calls where call_id in ${sql(placed)} and is_demo`;
