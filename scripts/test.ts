@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DB_URL, ROOT, STATE_DIR } from "../stack/config.ts";
 import { isUp, start, stop } from "../stack/cli.ts";
+import { psql } from "../stack/database.ts";
 import { functionNames } from "../stack/functions.ts";
 
 type Tally = { passed: number; failed: number };
@@ -21,7 +22,12 @@ function run(label: string, command: string, args: string[], env: Record<string,
 
 function pgtap(): Tally {
   const testsDir = path.join(ROOT, "supabase", "tests");
-  const result = run("pgTAP (supabase/tests)", "pg_prove", ["--verbose", "--recurse", "--ext", ".sql", "-d", DB_URL, testsDir]);
+  psql(["-f", path.join(testsDir, "helpers", "test_helpers.sql")]);
+  const files = (fs.readdirSync(testsDir, { recursive: true }) as string[])
+    .filter((file) => file.endsWith(".test.sql"))
+    .sort()
+    .map((file) => path.join(testsDir, file));
+  const result = run("pgTAP (supabase/tests)", "pg_prove", ["--verbose", "-d", DB_URL, ...files]);
   const lines = result.stdout.split("\n");
   const passed = lines.filter((l) => /^\s*ok \d+/.test(l)).length;
   let failed = lines.filter((l) => /^\s*not ok \d+/.test(l)).length;

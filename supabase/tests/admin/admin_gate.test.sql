@@ -4,35 +4,15 @@
 begin;
 select plan(30);
 
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('test.' || name)::uuid $$;
-
--- Sets up the following statements as PostgREST sets up a request of this person.
-create function pg_temp.act_as(person text, headers jsonb default '{"x-forwarded-for": "198.51.100.7"}') returns void
-language plpgsql
-as $$
-begin
-  perform set_config('request.jwt.claims', jsonb_build_object('sub', pg_temp.id(person), 'role', 'authenticated')::text, true);
-  perform set_config('request.headers', headers::text, true);
-  perform set_config('role', 'authenticated', true);
-end
-$$;
-
-do $$
-begin
-  perform set_config('test.' || name, gen_random_uuid()::text, true)
-  from unnest(array['admin', 'owner', 'unconfirmed_admin']) as name;
-end
-$$;
+select tests.name_people('admin', 'owner', 'unconfirmed_admin');
 
 -- The admin's account email differs in case from the list entry: matching ignores case.
 insert into auth.users (id, email, email_confirmed_at) values
-  (pg_temp.id('admin'), 'Gate-Admin-' || pg_temp.id('admin') || '@Gate.Test', now()),
-  (pg_temp.id('owner'), 'gate-owner-' || pg_temp.id('owner') || '@gate.test', now()),
-  (pg_temp.id('unconfirmed_admin'), 'gate-unconfirmed-' || pg_temp.id('unconfirmed_admin') || '@gate.test', null);
+  (tests.id('admin'), 'Gate-Admin-' || tests.id('admin') || '@Gate.Test', now()),
+  (tests.id('owner'), 'gate-owner-' || tests.id('owner') || '@gate.test', now()),
+  (tests.id('unconfirmed_admin'), 'gate-unconfirmed-' || tests.id('unconfirmed_admin') || '@gate.test', null);
 insert into private.admin_emails (email)
-select lower(email) from auth.users where id in (pg_temp.id('admin'), pg_temp.id('unconfirmed_admin'));
+select lower(email) from auth.users where id in (tests.id('admin'), tests.id('unconfirmed_admin'));
 
 update public.app_settings set value = 'null' where key = 'admin_access_code_hash';
 update public.app_settings set value = '[]' where key = 'admin_ip_allowlist';
@@ -44,12 +24,12 @@ update public.app_settings set value = '[]' where key = 'admin_ip_allowlist';
 select throws_ok($$ insert into private.admin_emails (email) values ('Mixed@Case.test') $$,
   '23514', null, 'the admin list holds lower-case emails only');
 
-select pg_temp.act_as('admin');
+select tests.act_as('admin', '{"x-forwarded-for": "198.51.100.7"}');
 select ok(private.is_admin(), 'a confirmed account whose email is listed (in any case) is an admin');
 select is(public.public_settings() -> 'is_admin', 'true'::jsonb, 'public_settings tells the frontend the caller is an admin');
-select pg_temp.act_as('unconfirmed_admin');
+select tests.act_as('unconfirmed_admin', '{"x-forwarded-for": "198.51.100.7"}');
 select ok(not private.is_admin(), 'a listed email that is not confirmed is not an admin');
-select pg_temp.act_as('owner');
+select tests.act_as('owner', '{"x-forwarded-for": "198.51.100.7"}');
 select ok(not private.is_admin(), 'an unlisted user is not an admin');
 select throws_ok($$ select private.assert_admin() $$, '42501', 'admin only', 'assert_admin refuses a non-admin');
 select throws_ok($$ select public.admin_list_users() $$, '42501', 'admin only', 'admin RPCs refuse a non-admin');
@@ -58,7 +38,7 @@ select throws_ok($$ select public.admin_set_access_code('owner-wants-in') $$, '4
 -- A JWT claim saying otherwise changes nothing: admin is data, not a claim.
 do $$
 begin
-  perform set_config('request.jwt.claims', jsonb_build_object('sub', pg_temp.id('owner'), 'role', 'authenticated',
+  perform set_config('request.jwt.claims', jsonb_build_object('sub', tests.id('owner'), 'role', 'authenticated',
     'is_admin', true, 'app_metadata', jsonb_build_object('role', 'admin'))::text, true);
 end
 $$;
@@ -68,7 +48,7 @@ select ok(not private.is_admin(), 'claims a user could set do not make them an a
 -- The access code
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('admin');
+select tests.act_as('admin', '{"x-forwarded-for": "198.51.100.7"}');
 select lives_ok($$ select private.assert_admin() $$, 'with no access code and no allowlist the gate is open');
 select throws_ok($$ select public.admin_set_access_code('short') $$, '22023', null, 'an access code has at least 8 characters');
 select throws_ok($$ select public.admin_update_setting('admin_access_code_hash', '"x"') $$, '22023', null,
@@ -79,16 +59,16 @@ reset role;
 select matches((select value #>> '{}' from public.app_settings where key = 'admin_access_code_hash'), '^\$2[aby]\$',
   'the access code is stored as a bcrypt hash, never in clear');
 select is(
-  (select details from public.audit_logs where action = 'settings.access_code' and actor_user_id = pg_temp.id('admin')),
+  (select details from public.audit_logs where action = 'settings.access_code' and actor_user_id = tests.id('admin')),
   '{"required": true}'::jsonb, 'setting the access code is audited without the code');
 
-select pg_temp.act_as('admin');
+select tests.act_as('admin', '{"x-forwarded-for": "198.51.100.7"}');
 select throws_ok($$ select private.assert_admin() $$, '42501', 'admin access code or IP address not accepted',
   'without the code header an admin is refused');
 select ok(not private.acting_as_admin(), 'without the code header an admin does not read across users');
-select pg_temp.act_as('admin', '{"x-forwarded-for": "198.51.100.7", "x-admin-access-code": "open-sesame-41"}');
+select tests.act_as('admin', '{"x-forwarded-for": "198.51.100.7", "x-admin-access-code": "open-sesame-41"}');
 select throws_ok($$ select private.assert_admin() $$, '42501', null, 'a wrong code is refused');
-select pg_temp.act_as('admin', '{"x-forwarded-for": "198.51.100.7", "x-admin-access-code": "open-sesame-42"}');
+select tests.act_as('admin', '{"x-forwarded-for": "198.51.100.7", "x-admin-access-code": "open-sesame-42"}');
 select lives_ok($$ select private.assert_admin() $$, 'the right code opens the gate');
 select ok(private.acting_as_admin(), 'with the right code an admin reads across users');
 
@@ -100,26 +80,26 @@ select lives_ok($$ select public.admin_update_setting('admin_ip_allowlist', '["1
   'an admin sets an IP allowlist');
 reset role;
 select is(
-  (select details -> 'value' from public.audit_logs where action = 'settings.update' and actor_user_id = pg_temp.id('admin')),
+  (select details -> 'value' from public.audit_logs where action = 'settings.update' and actor_user_id = tests.id('admin')),
   '["10.0.0.0/8", "2001:db8::/32"]'::jsonb, 'changing a setting is audited with its new value');
 
-select pg_temp.act_as('admin', '{"x-forwarded-for": "198.51.100.7", "x-admin-access-code": "open-sesame-42"}');
+select tests.act_as('admin', '{"x-forwarded-for": "198.51.100.7", "x-admin-access-code": "open-sesame-42"}');
 select throws_ok($$ select private.assert_admin() $$, '42501', null, 'an address outside the allowlist is refused');
-select throws_ok($$ select public.admin_start_impersonation(pg_temp.id('owner'), 'support from outside', 30) $$,
+select throws_ok($$ select public.admin_start_impersonation(tests.id('owner'), 'support from outside', 30) $$,
   '42501', null, 'impersonation cannot start from outside the allowlist');
-select pg_temp.act_as('admin', '{"x-forwarded-for": "10.1.2.3, 198.51.100.7", "x-admin-access-code": "open-sesame-42"}');
+select tests.act_as('admin', '{"x-forwarded-for": "10.1.2.3, 198.51.100.7", "x-admin-access-code": "open-sesame-42"}');
 select lives_ok($$ select private.assert_admin() $$, 'the client address (first x-forwarded-for entry) inside the allowlist passes');
-select pg_temp.act_as('admin', '{"x-forwarded-for": "2001:db8::1", "x-admin-access-code": "open-sesame-42"}');
+select tests.act_as('admin', '{"x-forwarded-for": "2001:db8::1", "x-admin-access-code": "open-sesame-42"}');
 select lives_ok($$ select private.assert_admin() $$, 'IPv6 ranges work too');
-select pg_temp.act_as('admin', '{"x-admin-access-code": "open-sesame-42"}');
+select tests.act_as('admin', '{"x-admin-access-code": "open-sesame-42"}');
 select throws_ok($$ select private.assert_admin() $$, '42501', null, 'a request without a client address is refused');
-select pg_temp.act_as('admin', '{"x-forwarded-for": "10.1.2.3", "x-admin-access-code": "open-sesame-42"}');
+select tests.act_as('admin', '{"x-forwarded-for": "10.1.2.3", "x-admin-access-code": "open-sesame-42"}');
 select throws_ok($$ select public.admin_update_setting('no_such_setting', 'true') $$, '22023', null, 'unknown settings are refused');
 
 -- Removing both opens the gate again.
 select lives_ok($$ select public.admin_set_access_code(null), public.admin_update_setting('admin_ip_allowlist', '[]') $$,
   'an admin removes the code and the allowlist');
-select pg_temp.act_as('admin', '{"x-forwarded-for": "198.51.100.7"}');
+select tests.act_as('admin', '{"x-forwarded-for": "198.51.100.7"}');
 select lives_ok($$ select private.assert_admin() $$, 'with both removed the gate is open again');
 
 select * from finish();

@@ -7,130 +7,107 @@ select plan(37);
 -- People and sessions, with random ids so parallel runs never collide
 -- ---------------------------------------------------------------------------
 
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('test.' || name)::uuid $$;
-
--- Sets up the following statements as PostgREST sets up a request of this person.
-create function pg_temp.act_as(person text, impersonation_session text default null) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('request.jwt.claims', jsonb_build_object('sub', pg_temp.id(person), 'role', 'authenticated')::text, true);
-  perform set_config('request.headers', jsonb_strip_nulls(jsonb_build_object(
-    'x-forwarded-for', '198.51.100.7',
-    'x-impersonation-session', impersonation_session
-  ))::text, true);
-  perform set_config('role', 'authenticated', true);
-end
-$$;
-
-do $$
-begin
-  perform set_config('test.' || name, gen_random_uuid()::text, true)
-  from unnest(array['admin', 'other_admin', 'target', 'bystander', 'expired_session', 'ended_session', 'other_admins_session']) as name;
-end
-$$;
+select tests.name_people('admin', 'other_admin', 'target', 'bystander', 'expired_session', 'ended_session', 'other_admins_session');
 
 insert into auth.users (id, email, email_confirmed_at)
-select pg_temp.id(person), person || '-' || pg_temp.id(person) || '@impersonation.test', now()
+select tests.id(person), person || '-' || tests.id(person) || '@impersonation.test', now()
 from unnest(array['admin', 'other_admin', 'target', 'bystander']) as person;
 
 insert into private.admin_emails (email)
-select email from auth.users where id in (pg_temp.id('admin'), pg_temp.id('other_admin'));
+select email from auth.users where id in (tests.id('admin'), tests.id('other_admin'));
 
 -- The gate is open (no access code, no allowlist), as on a fresh project.
 update public.app_settings set value = 'null' where key = 'admin_access_code_hash';
 update public.app_settings set value = '[]' where key = 'admin_ip_allowlist';
 
 insert into public.black_box_events (user_id, event_type)
-select pg_temp.id(person), 'wizard.opened' from unnest(array['admin', 'target', 'bystander']) as person;
+select tests.id(person), 'wizard.opened' from unnest(array['admin', 'target', 'bystander']) as person;
 
 insert into public.impersonation_sessions (id, admin_user_id, target_user_id, reason, started_at, expires_at, ended_at) values
-  (pg_temp.id('expired_session'), pg_temp.id('admin'), pg_temp.id('target'), 'expired an hour ago', now() - interval '2 hours', now() - interval '1 hour', null),
-  (pg_temp.id('ended_session'), pg_temp.id('admin'), pg_temp.id('target'), 'ended by the admin', now() - interval '10 minutes', now() + interval '20 minutes', now() - interval '5 minutes'),
-  (pg_temp.id('other_admins_session'), pg_temp.id('other_admin'), pg_temp.id('target'), 'another admin helping', now(), now() + interval '30 minutes', null);
+  (tests.id('expired_session'), tests.id('admin'), tests.id('target'), 'expired an hour ago', now() - interval '2 hours', now() - interval '1 hour', null),
+  (tests.id('ended_session'), tests.id('admin'), tests.id('target'), 'ended by the admin', now() - interval '10 minutes', now() + interval '20 minutes', now() - interval '5 minutes'),
+  (tests.id('other_admins_session'), tests.id('other_admin'), tests.id('target'), 'another admin helping', now(), now() + interval '30 minutes', null);
 
 -- ---------------------------------------------------------------------------
 -- Without the header an admin is themselves, reading across users
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('admin');
-select is(private.effective_user_id(), pg_temp.id('admin'), 'without the header an admin acts as themselves');
+select tests.act_as('admin');
+select is(private.effective_user_id(), tests.id('admin'), 'without the header an admin acts as themselves');
 select ok(private.acting_as_admin(), 'without the header an admin reads across users');
 
 -- ---------------------------------------------------------------------------
 -- Starting a session
 -- ---------------------------------------------------------------------------
 
-select throws_ok($$ select public.admin_start_impersonation(pg_temp.id('target'), 'too long', 241) $$,
+select throws_ok($$ select public.admin_start_impersonation(tests.id('target'), 'too long', 241) $$,
   '22023', null, 'a session lasts at most four hours');
-select throws_ok($$ select public.admin_start_impersonation(pg_temp.id('target'), 'too short', 0) $$,
+select throws_ok($$ select public.admin_start_impersonation(tests.id('target'), 'too short', 0) $$,
   '22023', null, 'a session lasts at least a minute');
 select throws_ok($$ select public.admin_start_impersonation(gen_random_uuid(), 'nobody', 30) $$,
   'P0002', null, 'impersonating an unknown user is refused');
-select throws_ok($$ select public.admin_start_impersonation(pg_temp.id('target'), '', 30) $$,
+select throws_ok($$ select public.admin_start_impersonation(tests.id('target'), '', 30) $$,
   '23514', null, 'a session needs a reason');
-select throws_ok($$ select public.admin_start_impersonation(pg_temp.id('admin'), 'looking at myself', 30) $$,
+select throws_ok($$ select public.admin_start_impersonation(tests.id('admin'), 'looking at myself', 30) $$,
   '23514', null, 'an admin cannot impersonate themselves');
 
 select lives_ok(
   $$ select set_config('test.first_session',
-       (public.admin_start_impersonation(pg_temp.id('target'), 'customer asked for help', 30)).id::text, true) $$,
+       (public.admin_start_impersonation(tests.id('target'), 'customer asked for help', 30)).id::text, true) $$,
   'an admin starts an impersonation');
 select lives_ok(
   $$ select set_config('test.active_session',
-       (public.admin_start_impersonation(pg_temp.id('target'), 'customer asked again', 30)).id::text, true) $$,
+       (public.admin_start_impersonation(tests.id('target'), 'customer asked again', 30)).id::text, true) $$,
   'an admin starts a second impersonation');
 
 reset role;
-select isnt((select ended_at from public.impersonation_sessions where id = pg_temp.id('first_session')), null,
+select isnt((select ended_at from public.impersonation_sessions where id = tests.id('first_session')), null,
   'starting a session ends the admin''s previous one');
 select results_eq(
   $$ select actor_user_id, on_behalf_of_user_id, target_id, details ->> 'reason'
-     from public.audit_logs where action = 'impersonation.start' and on_behalf_of_user_id = pg_temp.id('target')
+     from public.audit_logs where action = 'impersonation.start' and on_behalf_of_user_id = tests.id('target')
      order by id $$,
-  $$ values (pg_temp.id('admin'), pg_temp.id('target'), pg_temp.id('first_session')::text, 'customer asked for help'),
-            (pg_temp.id('admin'), pg_temp.id('target'), pg_temp.id('active_session')::text, 'customer asked again') $$,
+  $$ values (tests.id('admin'), tests.id('target'), tests.id('first_session')::text, 'customer asked for help'),
+            (tests.id('admin'), tests.id('target'), tests.id('active_session')::text, 'customer asked again') $$,
   'each start is audited with the admin, the user and the reason');
 
-select pg_temp.act_as('bystander');
-select throws_ok($$ select public.admin_start_impersonation(pg_temp.id('target'), 'not an admin', 30) $$,
+select tests.act_as('bystander');
+select throws_ok($$ select public.admin_start_impersonation(tests.id('target'), 'not an admin', 30) $$,
   '42501', 'admin only', 'a non-admin cannot start an impersonation');
 
 -- ---------------------------------------------------------------------------
 -- While active: exactly the target's view, writes attributed to both
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('admin', current_setting('test.active_session'));
-select is(private.effective_user_id(), pg_temp.id('target'), 'with an active session the admin acts as the target');
+select tests.act_as('admin', jsonb_build_object('x-impersonation-session', current_setting('test.active_session')));
+select is(private.effective_user_id(), tests.id('target'), 'with an active session the admin acts as the target');
 select ok(not private.acting_as_admin(), 'while impersonating the admin does not read across users');
-select results_eq($$ select id from public.profiles $$, $$ values (pg_temp.id('target')) $$,
+select results_eq($$ select id from public.profiles $$, $$ values (tests.id('target')) $$,
   'the impersonating admin sees the target''s profile and no other');
-select results_eq($$ select user_id from public.black_box_events $$, $$ values (pg_temp.id('target')) $$,
+select results_eq($$ select user_id from public.black_box_events $$, $$ values (tests.id('target')) $$,
   'the impersonating admin sees the target''s events and no other');
 
 select results_eq(
   $$ with changed as (update public.profiles set business_name = 'Fixed by support' returning id) select id from changed $$,
-  $$ values (pg_temp.id('target')) $$,
+  $$ values (tests.id('target')) $$,
   'an unfiltered update changes the target''s profile and nothing else');
 select lives_ok($$ insert into public.webhook_configs (url) values ('https://hooks.example.com/support') $$,
   'the impersonating admin adds a webhook without naming its owner, as the target would');
-select results_eq($$ select user_id from public.webhook_configs $$, $$ values (pg_temp.id('target')) $$,
+select results_eq($$ select user_id from public.webhook_configs $$, $$ values (tests.id('target')) $$,
   'the webhook belongs to the target');
 
 reset role;
 select results_eq(
   $$ select actor_user_id, target_table, target_id, details ->> 'session_id'
-     from public.audit_logs where action = 'impersonation.update' and on_behalf_of_user_id = pg_temp.id('target') $$,
-  $$ values (pg_temp.id('admin'), 'profiles', pg_temp.id('target')::text, current_setting('test.active_session')) $$,
+     from public.audit_logs where action = 'impersonation.update' and on_behalf_of_user_id = tests.id('target') $$,
+  $$ values (tests.id('admin'), 'profiles', tests.id('target')::text, current_setting('test.active_session')) $$,
   'the profile update is audited for the admin and the target, with the session');
 select is(
   (select count(*)::int from public.audit_logs
    where action = 'impersonation.insert' and target_table = 'webhook_configs'
-     and actor_user_id = pg_temp.id('admin') and on_behalf_of_user_id = pg_temp.id('target')),
+     and actor_user_id = tests.id('admin') and on_behalf_of_user_id = tests.id('target')),
   1, 'the insert is audited for the admin and the target');
-select is((select business_name from public.profiles where id = pg_temp.id('bystander')), null,
+select is((select business_name from public.profiles where id = tests.id('bystander')), null,
   'other users'' profiles are untouched');
 
 -- Every table clients may write must record impersonated writes, or "every write is attributed to
@@ -158,45 +135,45 @@ select is_empty(
 -- Refused: ended, expired, someone else's, not an admin, malformed
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('admin', current_setting('test.ended_session'));
+select tests.act_as('admin', jsonb_build_object('x-impersonation-session', current_setting('test.ended_session')));
 select throws_ok($$ select id from public.profiles $$, '42501', null, 'an ended session is refused');
-select pg_temp.act_as('admin', current_setting('test.expired_session'));
+select tests.act_as('admin', jsonb_build_object('x-impersonation-session', current_setting('test.expired_session')));
 select throws_ok($$ select id from public.profiles $$, '42501', null, 'an expired session is refused');
 select throws_ok($$ select private.effective_user_id() $$, '42501', null, 'an expired session yields no effective user');
-select pg_temp.act_as('admin', current_setting('test.other_admins_session'));
+select tests.act_as('admin', jsonb_build_object('x-impersonation-session', current_setting('test.other_admins_session')));
 select throws_ok($$ select id from public.profiles $$, '42501', null, 'another admin''s session is refused');
-select pg_temp.act_as('bystander', current_setting('test.active_session'));
+select tests.act_as('bystander', jsonb_build_object('x-impersonation-session', current_setting('test.active_session')));
 select throws_ok($$ select id from public.profiles $$, '42501', null, 'a non-admin sending an active session id is refused');
-select pg_temp.act_as('target', current_setting('test.active_session'));
+select tests.act_as('target', jsonb_build_object('x-impersonation-session', current_setting('test.active_session')));
 select throws_ok($$ select id from public.profiles $$, '42501', null, 'the target sending the session id is refused');
-select pg_temp.act_as('admin', 'not-a-session-id');
+select tests.act_as('admin', jsonb_build_object('x-impersonation-session', 'not-a-session-id'));
 select throws_ok($$ select id from public.profiles $$, '22023', null, 'a malformed session id is refused');
 
 -- Losing admin rights stops an active session at once.
 reset role;
-delete from private.admin_emails where email = (select email from auth.users where id = pg_temp.id('admin'));
-select pg_temp.act_as('admin', current_setting('test.active_session'));
+delete from private.admin_emails where email = (select email from auth.users where id = tests.id('admin'));
+select tests.act_as('admin', jsonb_build_object('x-impersonation-session', current_setting('test.active_session')));
 select throws_ok($$ select id from public.profiles $$, '42501', null, 'a session of an admin taken off the list is refused');
 reset role;
-insert into private.admin_emails (email) select email from auth.users where id = pg_temp.id('admin');
+insert into private.admin_emails (email) select email from auth.users where id = tests.id('admin');
 
 -- ---------------------------------------------------------------------------
 -- Ending a session
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('other_admin');
-select is(public.admin_end_impersonation(pg_temp.id('active_session')), false,
+select tests.act_as('other_admin');
+select is(public.admin_end_impersonation(tests.id('active_session')), false,
   'an admin cannot end another admin''s session');
-select pg_temp.act_as('admin');
-select is(public.admin_end_impersonation(pg_temp.id('active_session')), true, 'the admin ends the session');
-select is(public.admin_end_impersonation(pg_temp.id('active_session')), false, 'ending it again does nothing');
-select pg_temp.act_as('admin', current_setting('test.active_session'));
+select tests.act_as('admin');
+select is(public.admin_end_impersonation(tests.id('active_session')), true, 'the admin ends the session');
+select is(public.admin_end_impersonation(tests.id('active_session')), false, 'ending it again does nothing');
+select tests.act_as('admin', jsonb_build_object('x-impersonation-session', current_setting('test.active_session')));
 select throws_ok($$ select id from public.profiles $$, '42501', null, 'once ended, the session is refused at once');
 
 reset role;
 select is(
   (select count(*)::int from public.audit_logs
-   where action = 'impersonation.end' and actor_user_id = pg_temp.id('admin') and target_id = current_setting('test.active_session')),
+   where action = 'impersonation.end' and actor_user_id = tests.id('admin') and target_id = current_setting('test.active_session')),
   1, 'ending is audited once');
 
 select * from finish();

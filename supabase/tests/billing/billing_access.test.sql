@@ -3,36 +3,19 @@
 begin;
 select plan(17);
 
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('test.' || name)::uuid $$;
-
-create function pg_temp.act_as(person text) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('request.jwt.claims', jsonb_build_object('sub', pg_temp.id(person), 'role', 'authenticated')::text, true);
-  perform set_config('role', 'authenticated', true);
-end
-$$;
-
-do $$
-begin
-  perform set_config('test.' || name, gen_random_uuid()::text, true) from unnest(array['owner', 'stranger']) as name;
-end
-$$;
+select tests.name_people('owner', 'stranger');
 
 insert into auth.users (id, email, email_confirmed_at)
-select pg_temp.id(name), 'access-' || name || '-' || pg_temp.id(name) || '@access.test', now()
+select tests.id(name), 'access-' || name || '-' || tests.id(name) || '@access.test', now()
 from unnest(array['owner', 'stranger']) as name;
 insert into public.subscriptions (user_id, stripe_customer_id, stripe_subscription_id, plan, status, current_period_start, current_period_end)
-values (pg_temp.id('owner'), 'cus_access_' || pg_temp.id('owner'), 'sub_access_' || pg_temp.id('owner'), 'pro', 'active',
+values (tests.id('owner'), 'cus_access_' || tests.id('owner'), 'sub_access_' || tests.id('owner'), 'pro', 'active',
         now() - interval '1 day', now() + interval '29 days');
-select private.sync_usage_limits(pg_temp.id('owner'));
-select is(public.stripe_apply_topup('evt_access_' || pg_temp.id('owner'), 'checkout.session.completed', pg_temp.id('owner'),
-  'cs_access_' || pg_temp.id('owner'), 'call_300') ->> 'outcome', 'applied', 'the owner bought a top-up');
+select private.sync_usage_limits(tests.id('owner'));
+select is(public.stripe_apply_topup('evt_access_' || tests.id('owner'), 'checkout.session.completed', tests.id('owner'),
+  'cs_access_' || tests.id('owner'), 'call_300') ->> 'outcome', 'applied', 'the owner bought a top-up');
 insert into public.usage_calls (user_id, call_id, duration_seconds, billable_minutes)
-values (pg_temp.id('owner'), 'access_call_' || pg_temp.id('owner'), 7200, 120);
+values (tests.id('owner'), 'access_call_' || tests.id('owner'), 7200, 120);
 
 -- ---------------------------------------------------------------------------
 -- The catalog
@@ -53,7 +36,7 @@ reset role;
 -- The owner's summary and purchases
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('owner');
+select tests.act_as('owner');
 select is(
   (select (plan, plan_name, status, call_minutes_allowance, call_minutes_used, call_minutes_left, topup_call_minutes, sms_left)
    from public.subscription_status()),
@@ -61,10 +44,10 @@ select is(
   'subscription_status gives plan, status, allowance, usage and what is left including top-up credits');
 select is((select count(*) from public.topup_purchases), 1::bigint, 'the owner reads their top-up purchase');
 select is((select (user_id, email, stripe_customer_id, subscription_status) from public.billing_customer()),
-  (pg_temp.id('owner'), 'access-owner-' || pg_temp.id('owner') || '@access.test', 'cus_access_' || pg_temp.id('owner'), 'active'::text),
+  (tests.id('owner'), 'access-owner-' || tests.id('owner') || '@access.test', 'cus_access_' || tests.id('owner'), 'active'::text),
   'billing_customer names the caller, their Stripe customer and subscription status');
 
-select pg_temp.act_as('stranger');
+select tests.act_as('stranger');
 select is_empty($$ select * from public.subscription_status() $$, 'another user sees no subscription of the owner');
 select is_empty($$ select * from public.topup_purchases $$, 'nor their top-up purchases');
 select is((select (stripe_customer_id, subscription_status) from public.billing_customer()), (null::text, null::text),

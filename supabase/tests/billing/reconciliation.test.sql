@@ -4,55 +4,37 @@
 begin;
 select plan(16);
 
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('test.' || name)::uuid $$;
-
 create function pg_temp.limits(person text) returns public.usage_limits
 language sql stable
-as $$ select * from public.usage_limits where user_id = pg_temp.id(person) $$;
+as $$ select * from public.usage_limits where user_id = tests.id(person) $$;
 
-create function pg_temp.act_as(person text) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('request.jwt.claims', jsonb_build_object('sub', pg_temp.id(person), 'role', 'authenticated')::text, true);
-  perform set_config('role', 'authenticated', true);
-end
-$$;
-
-do $$
-begin
-  perform set_config('test.' || name, gen_random_uuid()::text, true)
-  from unnest(array['drifted', 'exact', 'admin']) as name;
-end
-$$;
+select tests.name_people('drifted', 'exact', 'admin');
 
 insert into auth.users (id, email, email_confirmed_at)
-select pg_temp.id(name), 'reconcile-' || name || '-' || pg_temp.id(name) || '@reconcile.test', now()
+select tests.id(name), 'reconcile-' || name || '-' || tests.id(name) || '@reconcile.test', now()
 from unnest(array['drifted', 'exact', 'admin']) as name;
-insert into private.admin_emails (email) select lower(email) from auth.users where id = pg_temp.id('admin');
+insert into private.admin_emails (email) select lower(email) from auth.users where id = tests.id('admin');
 
 insert into public.subscriptions (user_id, plan, status, current_period_start, current_period_end)
-select pg_temp.id(name), 'core', 'active', now() - interval '5 days', now() + interval '25 days'
+select tests.id(name), 'core', 'active', now() - interval '5 days', now() + interval '25 days'
 from unnest(array['drifted', 'exact']) as name;
-select private.sync_usage_limits(pg_temp.id(name)) from unnest(array['drifted', 'exact']) as name;
+select private.sync_usage_limits(tests.id(name)) from unnest(array['drifted', 'exact']) as name;
 
 -- Usage recorded through the ledgers (the trigger keeps the counters right) ...
 insert into public.usage_calls (user_id, call_id, duration_seconds, billable_minutes)
-select pg_temp.id(name), 'reconcile_call_' || g || '_' || pg_temp.id(name), 600, 10
+select tests.id(name), 'reconcile_call_' || g || '_' || tests.id(name), 600, 10
 from unnest(array['drifted', 'exact']) as name, generate_series(1, 3) as g;
 insert into public.usage_sms (user_id, message_id, direction, segments)
-select pg_temp.id(name), 'reconcile_sms_' || g || '_' || pg_temp.id(name), 'outbound', 2
+select tests.id(name), 'reconcile_sms_' || g || '_' || tests.id(name), 'outbound', 2
 from unnest(array['drifted', 'exact']) as name, generate_series(1, 4) as g;
 -- ... and a call of an earlier period, which belongs to no current counter.
 insert into public.usage_calls (user_id, call_id, duration_seconds, billable_minutes, occurred_at)
-values (pg_temp.id('drifted'), 'reconcile_call_old_' || pg_temp.id('drifted'), 6000, 100, now() - interval '45 days');
+values (tests.id('drifted'), 'reconcile_call_old_' || tests.id('drifted'), 6000, 100, now() - interval '45 days');
 
 -- Drift: counters that disagree with the ledgers, as a lost update or a manual edit would leave them.
 update public.usage_limits
 set call_minutes_used = 195, calls_count = 1, sms_used = 0
-where user_id = pg_temp.id('drifted');
+where user_id = tests.id('drifted');
 
 create temporary table runs as select 1 as n, * from private.reconcile_usage('test');
 
@@ -63,17 +45,17 @@ select is((pg_temp.limits('drifted')).cap_reached_at, null, 'and the cap follows
 select is((select (call_minutes_used, calls_count, sms_used) from pg_temp.limits('exact')), (30, 3, 8),
   'counters that were right stay right');
 select is(
-  (select c from runs, jsonb_array_elements(changes) c where n = 1 and c ->> 'user_id' = pg_temp.id('drifted')::text),
-  jsonb_build_object('user_id', pg_temp.id('drifted'), 'call_minutes_used', jsonb_build_array(195, 30),
+  (select c from runs, jsonb_array_elements(changes) c where n = 1 and c ->> 'user_id' = tests.id('drifted')::text),
+  jsonb_build_object('user_id', tests.id('drifted'), 'call_minutes_used', jsonb_build_array(195, 30),
                      'calls_count', jsonb_build_array(1, 3), 'sms_used', jsonb_build_array(0, 8)),
   'the run records each corrected counter as [was, now]');
-select ok(not (select changes @> jsonb_build_array(jsonb_build_object('user_id', pg_temp.id('exact'))) from runs where n = 1),
+select ok(not (select changes @> jsonb_build_array(jsonb_build_object('user_id', tests.id('exact'))) from runs where n = 1),
   'a business without drift is not listed');
 select cmp_ok((select users_checked from runs where n = 1), '>=', 2, 'every business with usage limits is checked');
 select cmp_ok((select users_corrected from runs where n = 1), '>=', 1, 'users_corrected counts the corrections');
 
 insert into runs select 2, * from private.reconcile_usage('test');
-select ok(not (select changes @> jsonb_build_array(jsonb_build_object('user_id', pg_temp.id('drifted'))) from runs where n = 2),
+select ok(not (select changes @> jsonb_build_array(jsonb_build_object('user_id', tests.id('drifted'))) from runs where n = 2),
   'a second run changes nothing for the corrected business');
 select is((select (call_minutes_used, calls_count, sms_used) from pg_temp.limits('drifted')), (30, 3, 8),
   'and leaves its counters as they are');
@@ -91,16 +73,16 @@ select matches((select command from cron.job where jobname = 'nightly-reconcilia
 -- Admins trigger it and read the runs
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('exact');
+select tests.act_as('exact');
 select throws_ok($$ select public.admin_trigger_reconciliation() $$, '42501', 'admin only', 'an owner cannot trigger reconciliation');
 select is_empty($$ select 1 from public.reconciliation_runs $$, 'nor read the runs');
 
-select pg_temp.act_as('admin');
+select tests.act_as('admin');
 select is((select (triggered_by, triggered_by_user_id, status) from public.admin_trigger_reconciliation()),
-  ('admin'::text, pg_temp.id('admin'), 'completed'::text), 'an admin triggers a run, recorded as theirs');
+  ('admin'::text, tests.id('admin'), 'completed'::text), 'an admin triggers a run, recorded as theirs');
 select ok(exists (
     select 1 from public.audit_logs a join public.reconciliation_runs r on r.id::text = a.target_id
-    where a.actor_user_id = pg_temp.id('admin') and a.action = 'reconciliation.trigger' and r.triggered_by = 'admin'
+    where a.actor_user_id = tests.id('admin') and a.action = 'reconciliation.trigger' and r.triggered_by = 'admin'
   ), 'the trigger is audited, and the admin reads the run');
 
 select * from finish();

@@ -4,10 +4,6 @@
 begin;
 select plan(46);
 
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('test.' || name)::uuid $$;
-
 create function pg_temp.at(seconds integer) returns timestamptz
 language sql stable
 as $$ select '2026-01-01 00:00:00+00'::timestamptz + make_interval(secs => seconds) $$;
@@ -18,9 +14,9 @@ returns jsonb
 language sql stable
 as $$
   select jsonb_build_object(
-    'user_id', case when with_user then pg_temp.id(person) end,
-    'stripe_customer_id', 'cus_' || person || '_' || pg_temp.id(person),
-    'stripe_subscription_id', sub || '_' || pg_temp.id(person),
+    'user_id', case when with_user then tests.id(person) end,
+    'stripe_customer_id', 'cus_' || person || '_' || tests.id(person),
+    'stripe_subscription_id', sub || '_' || tests.id(person),
     'plan', plan, 'status', status,
     'current_period_start', now() - interval '3 days' + make_interval(days => period_days),
     'current_period_end', now() + interval '27 days' + make_interval(days => period_days),
@@ -31,26 +27,21 @@ create function pg_temp.apply(person text, event text, type text, created intege
 returns text
 language sql
 as $$
-  select public.stripe_apply_subscription(event || '_' || pg_temp.id(person), type, pg_temp.at(created), subscription, deploy) ->> 'outcome'
+  select public.stripe_apply_subscription(event || '_' || tests.id(person), type, pg_temp.at(created), subscription, deploy) ->> 'outcome'
 $$;
 
 create function pg_temp.sub(person text) returns public.subscriptions
 language sql stable
-as $$ select * from public.subscriptions where user_id = pg_temp.id(person) $$;
+as $$ select * from public.subscriptions where user_id = tests.id(person) $$;
 
 create function pg_temp.limits(person text) returns public.usage_limits
 language sql stable
-as $$ select * from public.usage_limits where user_id = pg_temp.id(person) $$;
+as $$ select * from public.usage_limits where user_id = tests.id(person) $$;
 
-do $$
-begin
-  perform set_config('test.' || name, gen_random_uuid()::text, true)
-  from unnest(array['buyer', 'late', 'delayed', 'payer', 'ghost']) as name;
-end
-$$;
+select tests.name_people('buyer', 'late', 'delayed', 'payer', 'ghost');
 
 insert into auth.users (id, email, email_confirmed_at)
-select pg_temp.id(name), 'stripe-' || name || '-' || pg_temp.id(name) || '@stripe.test', now()
+select tests.id(name), 'stripe-' || name || '-' || tests.id(name) || '@stripe.test', now()
 from unnest(array['buyer', 'late', 'delayed', 'payer']) as name;
 
 -- ---------------------------------------------------------------------------
@@ -65,8 +56,8 @@ select is((pg_temp.sub('buyer')).last_event_at, pg_temp.at(100), 'and the event 
 select is(((pg_temp.limits('buyer')).call_minutes_allowance, (pg_temp.limits('buyer')).sms_allowance), (500, 500),
   'usage limits get the plan''s allowances for the period');
 select is((pg_temp.limits('buyer')).period_start, (pg_temp.sub('buyer')).current_period_start, 'for the subscription''s period');
-select ok(exists (select 1 from public.agents where user_id = pg_temp.id('buyer')), 'the agent deployment is requested');
-select ok(exists (select 1 from public.inbound_webhook_events where provider = 'stripe' and event_id = 'evt_checkout_' || pg_temp.id('buyer')),
+select ok(exists (select 1 from public.agents where user_id = tests.id('buyer')), 'the agent deployment is requested');
+select ok(exists (select 1 from public.inbound_webhook_events where provider = 'stripe' and event_id = 'evt_checkout_' || tests.id('buyer')),
   'the event id is recorded');
 
 -- ---------------------------------------------------------------------------
@@ -83,7 +74,7 @@ select is(((pg_temp.sub('buyer')).plan, (pg_temp.sub('buyer')).status), ('pro'::
   'a stale event never moves the subscription back');
 
 insert into public.usage_calls (user_id, call_id, duration_seconds, billable_minutes)
-values (pg_temp.id('buyer'), 'stripe_call_' || pg_temp.id('buyer'), 1800, 30);
+values (tests.id('buyer'), 'stripe_call_' || tests.id('buyer'), 1800, 30);
 select is(pg_temp.apply('buyer', 'evt_upgrade', 'customer.subscription.updated', 200, pg_temp.subscription('buyer', 'sub_1', 'elite', 'active')),
   'applied', 'a newer plan change is applied');
 select is((pg_temp.limits('buyer')).call_minutes_allowance, 1000, 'a plan change changes the allowance at once');
@@ -107,13 +98,13 @@ select is((pg_temp.sub('buyer')).status, 'canceled', 'the subscription is cancel
 
 select is(pg_temp.apply('buyer', 'evt_checkout_2', 'checkout.session.completed', 500, pg_temp.subscription('buyer', 'sub_2', 'core', 'active', 30), true),
   'applied', 'subscribing again after a cancellation replaces the ended subscription');
-select is(((pg_temp.sub('buyer')).stripe_subscription_id, (pg_temp.sub('buyer')).status), ('sub_2_' || pg_temp.id('buyer'), 'active'::text),
+select is(((pg_temp.sub('buyer')).stripe_subscription_id, (pg_temp.sub('buyer')).status), ('sub_2_' || tests.id('buyer'), 'active'::text),
   'the row now holds the new subscription');
 select is(pg_temp.apply('buyer', 'evt_late_old', 'customer.subscription.updated', 450, pg_temp.subscription('buyer', 'sub_1', 'pro', 'active', 30)),
   'other_subscription', 'a late event of the ended subscription does not touch the live one');
 select is(pg_temp.apply('buyer', 'evt_checkout_3', 'checkout.session.completed', 600, pg_temp.subscription('buyer', 'sub_3', 'pro', 'active', 30), true),
   'other_subscription', 'a second live subscription does not replace the first');
-select is((select count(*) from public.ops_alerts where user_id = pg_temp.id('buyer') and kind = 'stripe_second_subscription' and resolved_at is null),
+select is((select count(*) from public.ops_alerts where user_id = tests.id('buyer') and kind = 'stripe_second_subscription' and resolved_at is null),
   1::bigint, 'it raises one ops alert, for the second subscription only');
 
 -- ---------------------------------------------------------------------------
@@ -123,29 +114,29 @@ select is((select count(*) from public.ops_alerts where user_id = pg_temp.id('bu
 -- Paid by a delayed method: the checkout completes with the subscription incomplete.
 select is(pg_temp.apply('delayed', 'evt_checkout', 'checkout.session.completed', 100, pg_temp.subscription('delayed', 'sub_1', 'pro', 'incomplete'), true),
   'applied', 'a checkout whose subscription is still incomplete is applied');
-select ok(not exists (select 1 from public.agents where user_id = pg_temp.id('delayed')), 'but deploys nothing yet');
+select ok(not exists (select 1 from public.agents where user_id = tests.id('delayed')), 'but deploys nothing yet');
 select is(pg_temp.apply('delayed', 'evt_paid', 'customer.subscription.updated', 200, pg_temp.subscription('delayed', 'sub_1', 'pro', 'active')),
   'applied', 'the subscription becomes active');
-select ok(exists (select 1 from public.agents where user_id = pg_temp.id('delayed')), 'which requests the deployment');
+select ok(exists (select 1 from public.agents where user_id = tests.id('delayed')), 'which requests the deployment');
 
 -- The subscription's first event overtakes its checkout.
 select is(pg_temp.apply('late', 'evt_updated', 'customer.subscription.updated', 200, pg_temp.subscription('late', 'sub_1', 'pro', 'active')),
   'applied', 'a subscription event naming its user in metadata is applied before its checkout');
-delete from public.agents where user_id = pg_temp.id('late');
+delete from public.agents where user_id = tests.id('late');
 select is(pg_temp.apply('late', 'evt_checkout', 'checkout.session.completed', 100, pg_temp.subscription('late', 'sub_1', 'pro', 'active'), true),
   'stale', 'the older checkout is stale for the subscription row');
-select ok(exists (select 1 from public.agents where user_id = pg_temp.id('late')), 'but the paid checkout still requests the deployment');
+select ok(exists (select 1 from public.agents where user_id = tests.id('late')), 'but the paid checkout still requests the deployment');
 
 -- ---------------------------------------------------------------------------
 -- Top-ups: one purchase per Checkout Session
 -- ---------------------------------------------------------------------------
 
-select is(public.stripe_apply_topup('evt_topup_a_' || pg_temp.id('late'), 'checkout.session.completed', pg_temp.id('late'), 'cs_topup_' || pg_temp.id('late'), 'sms_500') ->> 'outcome',
+select is(public.stripe_apply_topup('evt_topup_a_' || tests.id('late'), 'checkout.session.completed', tests.id('late'), 'cs_topup_' || tests.id('late'), 'sms_500') ->> 'outcome',
   'applied', 'a top-up checkout adds credits');
-select is(public.stripe_apply_topup('evt_topup_b_' || pg_temp.id('late'), 'checkout.session.async_payment_succeeded', pg_temp.id('late'), 'cs_topup_' || pg_temp.id('late'), 'sms_500') ->> 'outcome',
+select is(public.stripe_apply_topup('evt_topup_b_' || tests.id('late'), 'checkout.session.async_payment_succeeded', tests.id('late'), 'cs_topup_' || tests.id('late'), 'sms_500') ->> 'outcome',
   'duplicate', 'another event about the same Checkout Session adds nothing');
 select is((pg_temp.limits('late')).topup_sms, 500, 'the credits were added once');
-select throws_ok($$ select public.stripe_apply_topup('evt_topup_c', 'checkout.session.completed', pg_temp.id('late'), 'cs_other', 'sms_9000') $$,
+select throws_ok($$ select public.stripe_apply_topup('evt_topup_c', 'checkout.session.completed', tests.id('late'), 'cs_other', 'sms_9000') $$,
   '22023', 'unknown top-up product sms_9000', 'an unknown product is an error and records nothing');
 
 -- ---------------------------------------------------------------------------
@@ -157,24 +148,24 @@ select is(pg_temp.apply('payer', 'evt_checkout', 'checkout.session.completed', 1
 create function pg_temp.payment_failed(event text, created integer) returns jsonb
 language sql
 as $$
-  select public.stripe_apply_payment_failed(event || '_' || pg_temp.id('payer'), 'invoice.payment_failed', pg_temp.at(created), jsonb_build_object(
-    'id', 'in_' || pg_temp.id('payer'), 'stripe_subscription_id', 'sub_1_' || pg_temp.id('payer'),
-    'stripe_customer_id', 'cus_payer_' || pg_temp.id('payer'), 'amount_due', 4900, 'currency', 'usd',
+  select public.stripe_apply_payment_failed(event || '_' || tests.id('payer'), 'invoice.payment_failed', pg_temp.at(created), jsonb_build_object(
+    'id', 'in_' || tests.id('payer'), 'stripe_subscription_id', 'sub_1_' || tests.id('payer'),
+    'stripe_customer_id', 'cus_payer_' || tests.id('payer'), 'amount_due', 4900, 'currency', 'usd',
     'attempt_count', 1, 'next_payment_attempt', now() + interval '3 days', 'hosted_invoice_url', 'https://invoice.test/in'))
 $$;
 
 select is(pg_temp.payment_failed('evt_failed', 150) - 'user_id' - 'business_name',
-  jsonb_build_object('outcome', 'applied', 'notify_email', 'stripe-payer-' || pg_temp.id('payer') || '@stripe.test'),
+  jsonb_build_object('outcome', 'applied', 'notify_email', 'stripe-payer-' || tests.id('payer') || '@stripe.test'),
   'a failed payment is applied and names whom to email');
 select is((pg_temp.sub('payer')).status, 'past_due', 'the subscription is past due');
-select is((select count(*) from public.ops_alerts where user_id = pg_temp.id('payer') and kind = 'payment_failed'), 1::bigint,
+select is((select count(*) from public.ops_alerts where user_id = tests.id('payer') and kind = 'payment_failed'), 1::bigint,
   'an ops alert is raised');
 select is(pg_temp.payment_failed('evt_failed', 150) ->> 'outcome', 'pending',
   'a redelivery before the email is confirmed asks for the email again (its idempotency key stops a second send)');
-select public.stripe_event_processed('evt_failed_' || pg_temp.id('payer'));
+select public.stripe_event_processed('evt_failed_' || tests.id('payer'));
 select is(pg_temp.payment_failed('evt_failed', 150) ->> 'outcome', 'duplicate', 'once the email is confirmed a redelivery does nothing');
 select is(pg_temp.payment_failed('evt_failed_again', 160) ->> 'outcome', 'applied', 'a later attempt on the same invoice is a new event');
-select is((select count(*) from public.ops_alerts where user_id = pg_temp.id('payer') and kind = 'payment_failed' and resolved_at is null), 1::bigint,
+select is((select count(*) from public.ops_alerts where user_id = tests.id('payer') and kind = 'payment_failed' and resolved_at is null), 1::bigint,
   'but the invoice keeps one open alert');
 
 -- ---------------------------------------------------------------------------
@@ -183,7 +174,7 @@ select is((select count(*) from public.ops_alerts where user_id = pg_temp.id('pa
 
 select is(pg_temp.apply('ghost', 'evt_ghost', 'customer.subscription.updated', 100, pg_temp.subscription('ghost', 'sub_1', 'pro', 'active', 0, false)),
   'unattributed', 'a subscription nobody holds, without a user in its metadata, is unattributed');
-select ok(exists (select 1 from public.ops_alerts where kind = 'stripe_unattributed_event' and dedupe_key = 'stripe_unattributed_event:evt_ghost_' || pg_temp.id('ghost')),
+select ok(exists (select 1 from public.ops_alerts where kind = 'stripe_unattributed_event' and dedupe_key = 'stripe_unattributed_event:evt_ghost_' || tests.id('ghost')),
   'and raises an ops alert');
 
 select * from finish();

@@ -3,60 +3,37 @@
 begin;
 select plan(23);
 
-create function pg_temp.id(name text) returns uuid
-language sql stable
-as $$ select current_setting('test.' || name)::uuid $$;
-
--- Sets up the following statements as PostgREST sets up a request of this person.
-create function pg_temp.act_as(person text, impersonation_session text default null) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('request.jwt.claims', jsonb_build_object('sub', pg_temp.id(person), 'role', 'authenticated')::text, true);
-  perform set_config('request.headers', jsonb_strip_nulls(jsonb_build_object(
-    'x-forwarded-for', '198.51.100.7',
-    'x-impersonation-session', impersonation_session
-  ))::text, true);
-  perform set_config('role', 'authenticated', true);
-end
-$$;
-
-do $$
-begin
-  perform set_config('test.' || name, gen_random_uuid()::text, true)
-  from unnest(array['admin', 'referrer', 'first_referred', 'second_referred', 'bystander', 'first_referral', 'second_referral', 'session']) as name;
-end
-$$;
+select tests.name_people('admin', 'referrer', 'first_referred', 'second_referred', 'bystander', 'first_referral', 'second_referral', 'session');
 
 insert into auth.users (id, email, email_confirmed_at)
-select pg_temp.id(person), person || '-' || pg_temp.id(person) || '@payouts.test', now()
+select tests.id(person), person || '-' || tests.id(person) || '@payouts.test', now()
 from unnest(array['admin', 'referrer', 'first_referred', 'second_referred', 'bystander']) as person;
-insert into private.admin_emails (email) select email from auth.users where id = pg_temp.id('admin');
+insert into private.admin_emails (email) select email from auth.users where id = tests.id('admin');
 update public.app_settings set value = 'null' where key = 'admin_access_code_hash';
 update public.app_settings set value = '[]' where key = 'admin_ip_allowlist';
 update public.referral_settings set min_payout_cents = 5000;
 
 insert into public.referrals (id, referrer_user_id, referred_user_id, code, reward_cents)
-select pg_temp.id(referral), pg_temp.id('referrer'), pg_temp.id(referred), 'REFCODE1', 3000
+select tests.id(referral), tests.id('referrer'), tests.id(referred), 'REFCODE1', 3000
 from (values ('first_referral', 'first_referred'), ('second_referral', 'second_referred')) as v(referral, referred);
 
 -- ---------------------------------------------------------------------------
 -- Deciding referrals
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('referrer');
+select tests.act_as('referrer');
 select throws_ok($$ select public.request_payout('paypal', 'me@example.com') $$, '22023', null,
   'with nothing approved a payout is refused');
-select throws_ok($$ select public.admin_decide_referral(pg_temp.id('first_referral'), 'approved') $$, '42501', 'admin only',
+select throws_ok($$ select public.admin_decide_referral(tests.id('first_referral'), 'approved') $$, '42501', 'admin only',
   'an owner cannot approve their own referral');
 
-select pg_temp.act_as('admin');
-select throws_ok($$ select public.admin_decide_referral(pg_temp.id('first_referral'), 'paid') $$, '22023', null,
+select tests.act_as('admin');
+select throws_ok($$ select public.admin_decide_referral(tests.id('first_referral'), 'paid') $$, '22023', null,
   'a pending referral cannot be marked paid');
-select throws_ok($$ select public.admin_decide_referral(pg_temp.id('first_referral'), 'maybe') $$, '22023', null,
+select throws_ok($$ select public.admin_decide_referral(tests.id('first_referral'), 'maybe') $$, '22023', null,
   'an unknown decision is refused');
-select is((public.admin_decide_referral(pg_temp.id('first_referral'), 'approved')).status, 'approved', 'an admin approves a referral');
-select throws_ok($$ select public.admin_decide_referral(pg_temp.id('first_referral'), 'rejected') $$, '22023', null,
+select is((public.admin_decide_referral(tests.id('first_referral'), 'approved')).status, 'approved', 'an admin approves a referral');
+select throws_ok($$ select public.admin_decide_referral(tests.id('first_referral'), 'rejected') $$, '22023', null,
   'a decided referral cannot be decided again');
 
 reset role;
@@ -64,22 +41,22 @@ select results_eq(
   $$ select decided_by, r.decided_at is not null, a.on_behalf_of_user_id
      from public.referrals r
      join public.audit_logs a on a.target_table = 'referrals' and a.target_id = r.id::text and a.action = 'referral.approved'
-     where r.id = pg_temp.id('first_referral') $$,
-  $$ values (pg_temp.id('admin'), true, pg_temp.id('referrer')) $$,
+     where r.id = tests.id('first_referral') $$,
+  $$ values (tests.id('admin'), true, tests.id('referrer')) $$,
   'the approval records who decided and when, and is audited for the referrer');
 
 -- ---------------------------------------------------------------------------
 -- Requesting a payout
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('referrer');
+select tests.act_as('referrer');
 select throws_ok($$ select public.request_payout('paypal', 'me@example.com') $$, '22023', null,
   'approved rewards below the minimum cannot be paid out');
 
-select pg_temp.act_as('admin');
-select is((public.admin_decide_referral(pg_temp.id('second_referral'), 'approved')).status, 'approved', 'a second referral is approved');
+select tests.act_as('admin');
+select is((public.admin_decide_referral(tests.id('second_referral'), 'approved')).status, 'approved', 'a second referral is approved');
 
-select pg_temp.act_as('referrer');
+select tests.act_as('referrer');
 select throws_ok($$ select public.request_payout('cheque', 'me@example.com') $$, '23514', null, 'an unknown payout method is refused');
 select throws_ok($$ select public.request_payout('paypal', ' ') $$, '23514', null, 'a payout needs a destination');
 select lives_ok(
@@ -90,29 +67,29 @@ select results_eq($$ select amount_cents, status from public.payout_requests $$,
 select throws_ok($$ select public.request_payout('paypal', 'me@example.com') $$, '23505', 'a payout request is already open',
   'only one payout request may be open');
 
-select pg_temp.act_as('bystander');
-select is_empty($$ select id from public.payout_requests where id = pg_temp.id('payout') $$,
+select tests.act_as('bystander');
+select is_empty($$ select id from public.payout_requests where id = tests.id('payout') $$,
   'another user does not see the payout request');
 
 -- ---------------------------------------------------------------------------
 -- Deciding the payout
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('referrer');
-select throws_ok($$ select public.admin_decide_payout(pg_temp.id('payout'), 'approved') $$, '42501', 'admin only',
+select tests.act_as('referrer');
+select throws_ok($$ select public.admin_decide_payout(tests.id('payout'), 'approved') $$, '42501', 'admin only',
   'an owner cannot approve their own payout');
-select pg_temp.act_as('admin');
-select throws_ok($$ select public.admin_decide_payout(pg_temp.id('payout'), 'paid') $$, '22023', null,
+select tests.act_as('admin');
+select throws_ok($$ select public.admin_decide_payout(tests.id('payout'), 'paid') $$, '22023', null,
   'a payout must be approved before it is paid');
-select is((public.admin_decide_payout(pg_temp.id('payout'), 'approved')).status, 'approved', 'an admin approves the payout');
-select is((public.admin_decide_payout(pg_temp.id('payout'), 'paid')).status, 'paid', 'an admin marks it paid');
+select is((public.admin_decide_payout(tests.id('payout'), 'approved')).status, 'approved', 'an admin approves the payout');
+select is((public.admin_decide_payout(tests.id('payout'), 'paid')).status, 'paid', 'an admin marks it paid');
 
 reset role;
-select results_eq($$ select status from public.referrals where referrer_user_id = pg_temp.id('referrer') $$,
+select results_eq($$ select status from public.referrals where referrer_user_id = tests.id('referrer') $$,
   $$ values ('paid'), ('paid') $$, 'paying out settles the rewards it covered');
 select is(
   (select count(*)::int from public.audit_logs where target_table = 'payout_requests' and target_id = current_setting('test.payout')
-     and actor_user_id = pg_temp.id('admin') and on_behalf_of_user_id = pg_temp.id('referrer') and action in ('payout.approved', 'payout.paid')),
+     and actor_user_id = tests.id('admin') and on_behalf_of_user_id = tests.id('referrer') and action in ('payout.approved', 'payout.paid')),
   2, 'each payout decision is audited for the referrer');
 
 -- ---------------------------------------------------------------------------
@@ -120,16 +97,16 @@ select is(
 -- ---------------------------------------------------------------------------
 
 insert into public.impersonation_sessions (id, admin_user_id, target_user_id, reason, expires_at)
-values (pg_temp.id('session'), pg_temp.id('admin'), pg_temp.id('referrer'), 'help with a payout', now() + interval '10 minutes');
-update public.referrals set status = 'approved', paid_at = null, reward_cents = 5000 where id = pg_temp.id('first_referral');
-select pg_temp.act_as('admin', current_setting('test.session'));
+values (tests.id('session'), tests.id('admin'), tests.id('referrer'), 'help with a payout', now() + interval '10 minutes');
+update public.referrals set status = 'approved', paid_at = null, reward_cents = 5000 where id = tests.id('first_referral');
+select tests.act_as('admin', jsonb_build_object('x-impersonation-session', current_setting('test.session')));
 select lives_ok($$ select set_config('test.impersonated_payout', (public.request_payout('bank_transfer', 'IBAN DE00 1234')).id::text, true) $$,
   'an impersonating admin requests a payout for the user');
 reset role;
 select results_eq(
   $$ select actor_user_id, on_behalf_of_user_id from public.audit_logs
      where action = 'impersonation.insert' and target_table = 'payout_requests' and target_id = current_setting('test.impersonated_payout') $$,
-  $$ values (pg_temp.id('admin'), pg_temp.id('referrer')) $$,
+  $$ values (tests.id('admin'), tests.id('referrer')) $$,
   'the payout requested while impersonating is audited for the admin and the user');
 
 select * from finish();

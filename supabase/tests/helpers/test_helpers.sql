@@ -1,0 +1,32 @@
+-- Helpers the pgTAP files share (installed by the test command before pg_prove runs them; never a
+-- migration): named people with random ids, so parallel runs never collide, and requests played
+-- the way PostgREST sets them up.
+create schema if not exists tests;
+grant usage on schema tests to anon, authenticated, service_role;
+
+create or replace function tests.name_people(variadic names text[])
+returns void
+language sql
+as $$ select set_config('test.' || name, gen_random_uuid()::text, true) from unnest(names) as name $$;
+comment on function tests.name_people(text[]) is 'Gives each named person a random id for the rest of the transaction.';
+
+create or replace function tests.id(name text)
+returns uuid
+language sql
+stable
+as $$ select current_setting('test.' || name)::uuid $$;
+comment on function tests.id(text) is 'The id tests.name_people gave this person.';
+
+create or replace function tests.act_as(person text, headers jsonb default '{}'::jsonb)
+returns void
+language plpgsql
+as $$
+begin
+  perform set_config('request.jwt.claims', jsonb_build_object('sub', tests.id(person), 'role', 'authenticated')::text, true);
+  perform set_config('request.headers', headers::text, true);
+  perform set_config('role', 'authenticated', true);
+end
+$$;
+comment on function tests.act_as(text, jsonb) is 'Runs the following statements as PostgREST runs a request of this signed-in person, with these request headers.';
+
+grant execute on all functions in schema tests to anon, authenticated, service_role;
