@@ -3,21 +3,13 @@
 // look at Cal.com that also keeps the tokens fresh. Never tokens.
 import type { ActingUser } from "../_shared/calcom-request.ts";
 import { log } from "../_shared/log.ts";
-import { CalcomNotConnected, requireConnection, withCalcom } from "../_shared/calcom-connection.ts";
+import { type CalcomConnection, CalcomNotConnected, requireConnection, withCalcom } from "../_shared/calcom-connection.ts";
 import type { CalcomEventType } from "../_shared/calcom-client.ts";
 
 const LIVE_CHECK_TIMEOUT_MS = 5_000;
 
-type Visible = {
-  status: "connected" | "needs_reauth" | "disconnected";
-  external_user_id: string | null;
-  external_username: string | null;
-  external_email: string | null;
-  time_zone: string | null;
-  default_event_type_id: number | null;
-  booking_url: string | null;
-  connected_at: string | null;
-};
+/** What the owner may read of the connection: everything but ids and tokens. */
+type Visible = Omit<CalcomConnection, "id" | "user_id" | "access_token_encrypted" | "refresh_token_encrypted" | "token_key_id" | "token_expires_at">;
 
 /** The default event type as Cal.com describes it now, or why we could not ask. */
 async function liveEventType(userId: string, eventTypeId: number | null) {

@@ -4,16 +4,6 @@
 begin;
 select plan(17);
 
-create function pg_temp.act_as(role_name text, person uuid default null) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('request.jwt.claims', jsonb_strip_nulls(jsonb_build_object('sub', person, 'role', role_name))::text, true);
-  perform set_config('request.headers', '{}', true);
-  perform set_config('role', role_name, true);
-end
-$$;
-
 create function pg_temp.booking(uid text, organizer jsonb, extra jsonb default '{}') returns jsonb
 language sql
 as $$
@@ -50,7 +40,7 @@ select is_empty($$ select * from private.calcom_booking_owner('{"id": 1, "userna
 -- Unattributed bookings are kept and alerted once; late events are ignored
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('service_role');
+select tests.act_as_role('service_role');
 select is(public.calcom_ingest_booking_event('e1', 'BOOKING_CREATED', '2031-01-01T10:00:00Z',
             pg_temp.booking('pgtap-stranger', '{"id": 1, "username": "nobody"}')) ->> 'outcome', 'inserted', 'a stranger''s booking is kept');
 select is(public.calcom_ingest_booking_event('e1', 'BOOKING_CREATED', '2031-01-01T10:00:00Z',
@@ -88,7 +78,7 @@ select results_eq($$ select status, claimed, appointment_id is not null from pub
 -- Owners may not move or cancel a Cal.com booking directly
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('authenticated', '0c0c0000-0000-4000-8000-0000000000b1');
+select tests.act_as_role('authenticated', '0c0c0000-0000-4000-8000-0000000000b1');
 select throws_ok($$ update public.appointments set start_at = start_at + interval '1 day' where calcom_booking_uid = 'pgtap-ai' $$,
   '42501', null, 'moving a Cal.com booking directly is refused');
 

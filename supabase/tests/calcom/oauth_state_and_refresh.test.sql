@@ -3,16 +3,6 @@
 begin;
 select plan(17);
 
-create function pg_temp.act_as(role_name text, person uuid default null) returns void
-language plpgsql
-as $$
-begin
-  perform set_config('request.jwt.claims', jsonb_strip_nulls(jsonb_build_object('sub', person, 'role', role_name))::text, true);
-  perform set_config('request.headers', '{}', true);
-  perform set_config('role', role_name, true);
-end
-$$;
-
 insert into auth.users (id, email, email_confirmed_at)
 values ('0c0c0000-0000-4000-8000-00000000000a', 'oauth-owner@calcom.pgtap', now());
 
@@ -20,10 +10,10 @@ values ('0c0c0000-0000-4000-8000-00000000000a', 'oauth-owner@calcom.pgtap', now(
 -- Starting: a signed-in user records the hash of a state for themselves
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('anon');
+select tests.act_as_role('anon');
 select throws_ok($$ select public.calcom_start_oauth(repeat('a', 64)) $$, '42501', null, 'anonymous callers cannot start a connection');
 
-select pg_temp.act_as('authenticated', '0c0c0000-0000-4000-8000-00000000000a');
+select tests.act_as_role('authenticated', '0c0c0000-0000-4000-8000-00000000000a');
 select cmp_ok(public.calcom_start_oauth(repeat('a', 64)), '>', now(), 'a signed-in user starts one and learns when it expires');
 select throws_ok($$ select public.calcom_start_oauth('not-a-hash') $$, '23514', null, 'only a SHA-256 hex digest is stored');
 select throws_ok($$ select * from public.calcom_consume_oauth_state(repeat('a', 64)) $$, '42501', null, 'users cannot use up states themselves');
@@ -34,7 +24,7 @@ select throws_ok($$ select public.calcom_save_connection('0c0c0000-0000-4000-800
 -- Using it up (the callback, as the service role)
 -- ---------------------------------------------------------------------------
 
-select pg_temp.act_as('service_role');
+select tests.act_as_role('service_role');
 select results_eq($$ select user_id, problem from public.calcom_consume_oauth_state(repeat('a', 64)) $$,
   $$ values ('0c0c0000-0000-4000-8000-00000000000a'::uuid, null::text) $$, 'the first use answers the user it was issued to');
 select results_eq($$ select user_id, problem from public.calcom_consume_oauth_state(repeat('a', 64)) $$,
@@ -45,7 +35,7 @@ select results_eq($$ select user_id, problem from public.calcom_consume_oauth_st
 reset role;
 insert into private.calcom_oauth_states (state_hash, user_id, created_at, expires_at)
 values (repeat('c', 64), '0c0c0000-0000-4000-8000-00000000000a', now() - interval '20 minutes', now() - interval '10 minutes');
-select pg_temp.act_as('service_role');
+select tests.act_as_role('service_role');
 select results_eq($$ select user_id, problem from public.calcom_consume_oauth_state(repeat('c', 64)) $$,
   $$ values (null::uuid, 'expired'::text) $$, 'an expired state is refused as expired');
 

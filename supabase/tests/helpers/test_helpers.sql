@@ -1,6 +1,7 @@
 -- Helpers the pgTAP files share (installed by the test command before pg_prove runs them; never a
 -- migration): named people with random ids, so parallel runs never collide, and requests played
 -- the way PostgREST sets them up.
+set client_min_messages = warning;
 create schema if not exists tests;
 grant usage on schema tests to anon, authenticated, service_role;
 
@@ -30,3 +31,17 @@ $$;
 comment on function tests.act_as(text, jsonb) is 'Runs the following statements as PostgREST runs a request of this signed-in person, with these request headers.';
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+create or replace function tests.act_as_role(role_name text, person uuid default null)
+returns void
+language plpgsql
+as $$
+begin
+  perform set_config('request.jwt.claims', jsonb_strip_nulls(jsonb_build_object('sub', person, 'role', role_name))::text, true);
+  perform set_config('request.headers', '{}', true);
+  perform set_config('role', role_name, true);
+end
+$$;
+comment on function tests.act_as_role(text, uuid) is 'Runs the following statements as an API role (anon, authenticated as a given user id, service_role).';
+
+grant execute on function tests.act_as_role(text, uuid) to anon, authenticated, service_role;
