@@ -4,15 +4,14 @@
 // any step did not do what it should.
 import { randomUUID } from "node:crypto";
 import type { SupabaseClient } from "@supabase/supabase-js";
-import { API_URL, DB_URL, PORTS, fakeUrl } from "../stack/config.ts";
+import { DB_URL, PORTS, fakeUrl } from "../stack/config.ts";
 import { start, statusEnv } from "../stack/cli.ts";
 import { closeAuthPool, signIn } from "../stack/auth.ts";
-import { userClient } from "../stack/clients.ts";
+import { callFunction, userClient } from "../stack/clients.ts";
 import { functionEnv } from "../stack/functions.ts";
 import { redeliver, simulateCall, type CallScript, type Step } from "./lib/call-simulator.ts";
 
 const JSON_MODE = process.argv.includes("--json");
-const FUNCTIONS = `${API_URL}/functions/v1`;
 const OWNER_EMAIL = "demo.owner@example.com";
 const ADMIN_EMAIL = "admin@example.com";
 const CALLER = "+13035550142";
@@ -44,25 +43,6 @@ async function step(name: string, run: () => Promise<{ line: string; facts?: Fac
     else console.log(`✘ ${name.padEnd(16)} ${message}`);
     throw error;
   }
-}
-
-async function callFunction(path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { "content-type": "application/json", ...(init.headers ?? {}) };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  const response = await fetch(`${FUNCTIONS}/${path}`, {
-    method: init.method ?? "POST",
-    headers,
-    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
-    redirect: "manual",
-  });
-  const text = await response.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: response.status, body, headers: response.headers };
 }
 
 /** The data of a supabase-js answer; an error fails the step. */
@@ -159,7 +139,7 @@ async function main() {
     // The owner pays on Stripe's page; Stripe then sends the signed event to our webhook.
     const paid = await (await fetch(`${fakeUrl("stripe")}/__control/checkout/${checkout.body.id}/complete`, { method: "POST" })).json();
     stripeDelivery = { payload: paid.payload, signature: paid.signature, eventId: paid.event.id };
-    const delivered = await callFunction("stripe-webhook", { body: paid.payload, headers: { "stripe-signature": paid.signature } });
+    const delivered = await callFunction("stripe-webhook", { rawBody: paid.payload, headers: { "stripe-signature": paid.signature } });
     expect(delivered.status === 200, `stripe-webhook answered ${delivered.status}: ${JSON.stringify(delivered.body)}`);
     const [status] = await rows(frontend.rpc("subscription_status"));
     expect(status?.status === "active", "the subscription is not active");
@@ -251,7 +231,7 @@ async function main() {
 
   await step("Redelivery", async () => {
     const before = await snapshot(frontend);
-    const again = await callFunction("stripe-webhook", { body: stripeDelivery!.payload, headers: { "stripe-signature": stripeDelivery!.signature } });
+    const again = await callFunction("stripe-webhook", { rawBody: stripeDelivery!.payload, headers: { "stripe-signature": stripeDelivery!.signature } });
     expect(again.status === 200, `the redelivered Stripe event got ${again.status}`);
     const answers = await redeliver(callRequests);
     expect(answers.every((a) => a.status === 200), `a redelivered call request was refused: ${answers.map((a) => a.status).join(", ")}`);

@@ -1,4 +1,5 @@
-// supabase-js clients against the local stack, as a frontend, a script or a test creates them.
+// Clients of the local stack as a frontend, a script or a test uses them: supabase-js, and plain
+// HTTP calls to Edge Functions.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import ws from "ws";
 import { API_URL } from "./config.ts";
@@ -24,4 +25,26 @@ export function userClient(accessToken: string, extraHeaders: Record<string, str
     ...clientOptions,
     global: { headers: { Authorization: `Bearer ${accessToken}`, ...extraHeaders } },
   });
+}
+
+/** Calls an Edge Function through the gateway, as a browser or a webhook sender would. */
+export async function callFunction(
+  name: string,
+  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const headers: Record<string, string> = { "content-type": "application/json", ...(init.headers ?? {}) };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const response = await fetch(`${API_URL}/functions/v1/${name}`, {
+    method: init.method ?? "POST",
+    headers,
+    body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+  });
+  const text = await response.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body, headers: response.headers };
 }

@@ -8,9 +8,9 @@ import { afterAll } from "vitest";
 import { API_URL, DB_URL } from "../../stack/config.ts";
 import { ANON_KEY, SERVICE_ROLE_KEY } from "../../stack/keys.ts";
 import { closeAuthPool, signIn, type SignedInUser } from "../../stack/auth.ts";
-import { anonClient, serviceClient, userClient } from "../../stack/clients.ts";
+import { anonClient, callFunction, serviceClient, userClient } from "../../stack/clients.ts";
 
-export { API_URL, ANON_KEY, SERVICE_ROLE_KEY, anonClient, serviceClient, userClient };
+export { API_URL, ANON_KEY, SERVICE_ROLE_KEY, anonClient, callFunction, serviceClient, userClient };
 export const FUNCTIONS_URL = `${API_URL}/functions/v1`;
 
 export const sql = postgres(DB_URL, { max: 5, onnotice: () => {} });
@@ -25,26 +25,4 @@ export type TestUser = SignedInUser & { client: SupabaseClient };
 export async function newUser(prefix = "user", extraHeaders: Record<string, string> = {}): Promise<TestUser> {
   const user = await signIn(`${prefix}-${randomUUID().slice(0, 8)}@test.local`);
   return { ...user, client: userClient(user.accessToken, extraHeaders) };
-}
-
-/** Calls an Edge Function through the gateway, as a browser or a webhook sender would. */
-export async function callFunction(
-  name: string,
-  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const headers: Record<string, string> = { "content-type": "application/json", ...(init.headers ?? {}) };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  const response = await fetch(`${FUNCTIONS_URL}/${name}`, {
-    method: init.method ?? "POST",
-    headers,
-    body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
-  });
-  const text = await response.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: response.status, body, headers: response.headers };
 }
