@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the project needs on a fresh Debian machine (root): PostgreSQL 15 with pg_cron and
-# pgTAP from Debian's packages, and the npm packages from package-lock.json. Does nothing when all
-# of it is already there.
+# Installs what the project needs on a fresh Debian machine (root): PostgreSQL 15 with pg_cron,
+# pgTAP and plpgsql_check from Debian's packages, and the npm packages from package-lock.json. Does
+# nothing when all of it is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pkg in postgresql-15 postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl; do
+for pkg in postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-15-plpgsql-check libtap-parser-sourcehandler-pgtap-perl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

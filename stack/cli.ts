@@ -114,6 +114,11 @@ async function startServe() {
 
 export async function start(): Promise<{ alreadyRunning: boolean }> {
   const started = Date.now();
+  if (database.clusterIsStale()) {
+    say("The stack's base (roles, grants, stand-ins) changed since this database was made: making it again.");
+    await stopServe();
+    database.destroyCluster();
+  }
   if (database.isRunning() && servePid()) {
     migrate(false); // a running stack still picks up migrations added since it started
     return { alreadyRunning: true };
@@ -126,8 +131,8 @@ export async function start(): Promise<{ alreadyRunning: boolean }> {
     await assertPortsFree([PORTS.db]);
     database.start();
   }
-  // Once, as hosted Supabase does at project creation: re-applying the base's default privileges
-  // would undo what migrations revoked since.
+  // Once, as hosted Supabase does at project creation: re-applying the base's grants would undo
+  // what migrations revoked since.
   if (fresh) database.applyBase();
   configureVault();
   migrate(fresh);

@@ -24,7 +24,13 @@ export const DB_PASSWORD = "postgres";
 export const AUTHENTICATOR_PASSWORD = "postgres";
 
 export const API_URL = `http://127.0.0.1:${PORTS.gateway}`;
+/** The migration role, as on hosted Supabase: `postgres`, not a superuser. */
 export const DB_URL = `postgresql://postgres:${DB_PASSWORD}@127.0.0.1:${PORTS.db}/postgres`;
+/**
+ * The stack's own superuser, for what the platform does before and beside our migrations (the
+ * base, pg_net's background worker); never for migrations, seeds or tests.
+ */
+export const SUPERUSER_URL = `postgresql://supabase_admin@127.0.0.1:${PORTS.db}/postgres`;
 
 export function fakeUrl(service: "retell" | "stripe" | "calcom" | "twilio" | "resend"): string {
   return `http://127.0.0.1:${PORTS[service]}`;

@@ -1,14 +1,19 @@
 // The local PostgreSQL cluster: created in .stack/pgdata, run by the unprivileged `postgres` OS user
-// (PostgreSQL refuses to run as root), with pg_cron preloaded as on Supabase.
+// (PostgreSQL refuses to run as root), with pg_cron preloaded as on Supabase. Its bootstrap
+// superuser is `supabase_admin`, as on hosted; the `postgres` role that migrations use is not one.
+import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { DB_URL, PORTS, ROOT, STATE_DIR } from "./config.ts";
+import { DB_URL, PORTS, ROOT, STATE_DIR, SUPERUSER_URL } from "./config.ts";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 export const PGDATA = path.join(STATE_DIR, "pgdata");
 const EXTENSION_DIR = "/usr/share/postgresql/15/extension";
 const PG_LOG = path.join(STATE_DIR, "logs", "postgres.log");
+const BASE_DIR = path.join(ROOT, "stack", "base");
+const STAND_INS_DIR = path.join(ROOT, "stack", "extensions");
+const BASE_STAMP = path.join(STATE_DIR, "base.sha256");
 
 function asPostgres(command: string, args: string[]) {
   return spawnSync("runuser", ["-u", "postgres", "--", path.join(PG_BIN, command), ...args], {
@@ -35,7 +40,7 @@ export function createCluster(): void {
   }
   fs.chmodSync(PGDATA, 0o700);
   execFileSync("chown", ["-R", "postgres:postgres", PGDATA]);
-  const init = asPostgres("initdb", ["-D", PGDATA, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
+  const init = asPostgres("initdb", ["-D", PGDATA, "-U", "supabase_admin", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
   if (init.status !== 0) throw new Error(`initdb failed:\n${init.stderr}`);
   fs.appendFileSync(
     path.join(PGDATA, "postgresql.conf"),
@@ -76,9 +81,24 @@ export function stop(): void {
 export function destroyCluster(): void {
   stop();
   fs.rmSync(PGDATA, { recursive: true, force: true });
+  fs.rmSync(BASE_STAMP, { force: true });
 }
 
-/** Runs SQL through psql as the postgres superuser, stopping at the first error (by default on the stack's database). */
+/** A digest of the base and the stand-ins: a cluster made from other ones must be made again. */
+function baseDigest(): string {
+  const hash = createHash("sha256");
+  for (const dir of [BASE_DIR, STAND_INS_DIR]) {
+    for (const file of fs.readdirSync(dir).sort()) hash.update(file).update(fs.readFileSync(path.join(dir, file)));
+  }
+  return hash.digest("hex");
+}
+
+/** True when the cluster was made from an older base (a change to roles or grants needs a new one). */
+export function clusterIsStale(): boolean {
+  return clusterExists() && (!fs.existsSync(BASE_STAMP) || fs.readFileSync(BASE_STAMP, "utf8") !== baseDigest());
+}
+
+/** Runs SQL through psql, stopping at the first error (by default as `postgres` on the stack's database). */
 export function psql(args: string[], input?: string, url: string = DB_URL): string {
   const result = spawnSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", ...args], {
     encoding: "utf8",
@@ -91,18 +111,27 @@ export function psql(args: string[], input?: string, url: string = DB_URL): stri
 
 /** Installs the local stand-ins for pg_net and Vault as real extensions, so migrations create them unchanged. */
 export function installExtensionStandIns(): void {
-  const source = path.join(ROOT, "stack", "extensions");
-  for (const file of fs.readdirSync(source)) {
+  for (const file of fs.readdirSync(STAND_INS_DIR)) {
     const target = path.join(EXTENSION_DIR, file);
-    const content = fs.readFileSync(path.join(source, file));
+    const content = fs.readFileSync(path.join(STAND_INS_DIR, file));
     if (!fs.existsSync(target) || !fs.readFileSync(target).equals(content)) fs.writeFileSync(target, content);
   }
 }
 
-/** Applies the Supabase-compatible base (roles, auth schema, Vault) to the stack's database, or to another one on the same server. */
-export function applyBase(url: string = DB_URL): void {
-  const dir = path.join(ROOT, "stack", "base");
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
-    psql(["-f", path.join(dir, file)], undefined, url);
+/** Points a database URL at another database of the same server. */
+export function withDatabase(url: string, database: string): string {
+  const next = new URL(url);
+  next.pathname = `/${database}`;
+  return next.toString();
+}
+
+/**
+ * Applies the Supabase-compatible base (roles, public schema, extensions, auth schema) as the
+ * superuser to the stack's database, or to another database of the same server.
+ */
+export function applyBase(database = "postgres"): void {
+  for (const file of fs.readdirSync(BASE_DIR).filter((f) => f.endsWith(".sql")).sort()) {
+    psql(["-f", path.join(BASE_DIR, file)], undefined, withDatabase(SUPERUSER_URL, database));
   }
+  if (database === "postgres") fs.writeFileSync(BASE_STAMP, baseDigest());
 }

@@ -1,5 +1,5 @@
-// What the local stack knows about the Edge Functions: their names, whether the gateway checks a
-// JWT for each (config.toml, as the Supabase CLI reads it), and the environment they run with.
+// What the local stack knows about the Edge Functions: their names and the environment they run
+// with (whether the gateway checks a JWT for each is in supabase-config.ts).
 import fs from "node:fs";
 import path from "node:path";
 import { API_URL, DB_URL, ROOT } from "./config.ts";
@@ -15,20 +15,6 @@ export function functionNames(): string[] {
     .filter((d) => d.isDirectory() && !d.name.startsWith("_") && fs.existsSync(path.join(FUNCTIONS_DIR, d.name, "index.ts")))
     .map((d) => d.name)
     .sort();
-}
-
-/** Functions whose `[functions.<name>]` table in config.toml sets `verify_jwt = false`. */
-export function functionsWithoutJwt(): Set<string> {
-  const config = fs.readFileSync(path.join(ROOT, "supabase", "config.toml"), "utf8");
-  const open = new Set<string>();
-  let current: string | undefined;
-  for (const line of config.split("\n")) {
-    const section = /^\s*\[functions\.([A-Za-z0-9_-]+)\]\s*$/.exec(line);
-    if (section) current = section[1];
-    else if (/^\s*\[/.test(line)) current = undefined;
-    else if (current && /^\s*verify_jwt\s*=\s*false\b/.test(line)) open.add(current);
-  }
-  return open;
 }
 
 function parseEnvFile(file: string): Record<string, string> {

@@ -1,17 +1,29 @@
-// The API gateway on 54321, doing what Supabase's gateway does for the routes we use:
-// `/rest/v1/*` to PostgREST (an `apikey` is required, and stands in for a missing bearer token),
-// `/functions/v1/<name>` to the functions host (a valid JWT is required unless config.toml says
-// `verify_jwt = false`), CORS on every answer, and a request id for the logs.
+// The API gateway on 54321, doing what hosted Supabase's gateway does for the routes we use, and no
+// more permissive than it:
+// - `/rest/v1/*` to PostgREST, only with an `apikey` header (a bearer token alone is refused), and
+//   with Supabase's CORS answers for browsers;
+// - `/functions/v1/<name>` to the functions host, with a valid JWT unless config.toml says
+//   `verify_jwt = false`; a browser's preflight `OPTIONS` reaches the function, which must answer
+//   it, and the gateway adds no CORS headers of its own to what a function answers;
+// - a path that is not in normal form (dot segments, encoded separators) is refused before
+//   routing, so no path reaches a function other than the one it names;
+// - the client's address is what the socket says, set as Cloudflare sets it on hosted
+//   (`cf-connecting-ip`, plus `x-forwarded-for` and `x-real-ip`): address headers a client sends
+//   never reach PostgREST, Postgres or a function;
+// - a request id for the logs.
 import http from "node:http";
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { JWT_SECRET, PORTS } from "./config.ts";
 
-const CORS_HEADERS = {
+const REST_CORS_HEADERS = {
   "access-control-allow-origin": "*",
   "access-control-allow-headers": "authorization, x-client-info, apikey, content-type, prefer, range, accept-profile, content-profile, x-request-id",
   "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
   "access-control-expose-headers": "content-range, content-location, x-request-id, retry-after",
 };
+
+/** Headers through which a client could claim an address; the gateway sets its own instead. */
+const CLIENT_ADDRESS_HEADERS = ["cf-connecting-ip", "cf-connecting-ipv6", "true-client-ip", "x-forwarded-for", "x-real-ip", "x-client-ip", "forwarded"];
 
 /** Returns the token's claims when it is an HS256 JWT signed with the local secret and not expired. */
 export function verifyJwt(token: string | undefined): Record<string, unknown> | undefined {
@@ -34,21 +46,39 @@ export function verifyJwt(token: string | undefined): Record<string, unknown> | 
 
 const bearer = (header: string | undefined) => /^Bearer\s+(.+)$/i.exec(header ?? "")?.[1];
 
-function reject(res: http.ServerResponse, status: number, code: string, message: string) {
-  res.writeHead(status, { ...CORS_HEADERS, "content-type": "application/json" });
+function reject(res: http.ServerResponse, status: number, code: string, message: string, headers: http.OutgoingHttpHeaders = {}) {
+  res.writeHead(status, { ...headers, "content-type": "application/json" });
   res.end(JSON.stringify({ error: { code, message }, message }));
+}
+
+/**
+ * True when the request's path is already in normal form. Dot segments (plain or percent-encoded),
+ * encoded slashes and backslashes could make a later hop resolve the path to another route than
+ * the one the gateway checked, so such a path is refused rather than rewritten.
+ */
+export function isCanonicalPath(rawUrl: string): boolean {
+  const path = rawUrl.split("?")[0];
+  if (!path.startsWith("/") || /%2f|%5c|\\/i.test(path)) return false;
+  return !path.split("/").some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
 }
 
 const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function forward(req: http.IncomingMessage, res: http.ServerResponse, port: number, path: string, headers: http.OutgoingHttpHeaders) {
+function forward(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  port: number,
+  path: string,
+  headers: http.OutgoingHttpHeaders,
+  answerHeaders: http.OutgoingHttpHeaders = {},
+) {
   delete headers.connection;
   const upstream = http.request({ host: "127.0.0.1", port, method: req.method, path, headers, agent: upstreamAgent }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...CORS_HEADERS });
+    res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...answerHeaders });
     answer.pipe(res);
   });
   upstream.on("error", (error) => {
-    if (!res.headersSent) reject(res, 502, "upstream_unavailable", `Upstream on port ${port} failed: ${error.message}`);
+    if (!res.headersSent) reject(res, 502, "upstream_unavailable", `Upstream on port ${port} failed: ${error.message}`, answerHeaders);
     else res.destroy();
   });
   req.pipe(upstream);
@@ -57,33 +87,37 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, port: numb
 export function createGateway(openFunctions: Set<string>): http.Server {
   const server = http.createServer((req, res) => {
     const requestId = (req.headers["x-request-id"] as string) ?? randomUUID();
-    // Tell upstreams who the client is (admin IP allowlists read it). The gateway is the first hop,
-    // so it replaces whatever address headers the client sent rather than trusting them.
     const clientAddress = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "";
-    const headers: http.OutgoingHttpHeaders = {
-      ...req.headers,
+    const headers: http.OutgoingHttpHeaders = { ...req.headers };
+    for (const name of CLIENT_ADDRESS_HEADERS) delete headers[name];
+    Object.assign(headers, {
       "x-request-id": requestId,
+      "cf-connecting-ip": clientAddress,
       "x-forwarded-for": clientAddress,
       "x-real-ip": clientAddress,
-    };
+    });
     delete headers.host;
-    if (req.method === "OPTIONS") {
-      res.writeHead(200, CORS_HEADERS).end("ok");
-      return;
-    }
+
     const url = req.url ?? "/";
-
-    if (url.startsWith("/rest/v1/") || url === "/rest/v1") {
-      const apikey = (req.headers.apikey as string) ?? bearer(req.headers.authorization);
-      if (!verifyJwt(apikey)) return reject(res, 401, "invalid_api_key", "Invalid API key: pass the anon or service_role key in the apikey header");
-      headers.authorization ??= `Bearer ${apikey}`;
-      return forward(req, res, PORTS.postgrest, url.slice("/rest/v1".length) || "/", headers);
+    if (!isCanonicalPath(url)) {
+      return reject(res, 400, "invalid_path", "The request path must not contain dot segments, encoded slashes or backslashes");
     }
 
-    const fn = /^\/functions\/v1\/([A-Za-z0-9_-]+)(.*)$/.exec(url);
+    if (url.startsWith("/rest/v1/") || url === "/rest/v1" || url.startsWith("/rest/v1?")) {
+      if (req.method === "OPTIONS") return void res.writeHead(200, REST_CORS_HEADERS).end("ok");
+      const apikey = req.headers.apikey as string | undefined;
+      if (!verifyJwt(apikey)) {
+        return reject(res, 401, "invalid_api_key", "Invalid API key: pass the anon or service_role key in the apikey header", REST_CORS_HEADERS);
+      }
+      headers.authorization ??= `Bearer ${apikey}`;
+      return forward(req, res, PORTS.postgrest, url.slice("/rest/v1".length) || "/", headers, REST_CORS_HEADERS);
+    }
+
+    const fn = /^\/functions\/v1\/([A-Za-z0-9_-]+)([/?].*)?$/.exec(url);
     if (fn) {
-      const [, name, rest] = fn;
-      if (!openFunctions.has(name) && !verifyJwt(bearer(req.headers.authorization))) {
+      const [, name, rest = ""] = fn;
+      // A preflight carries no Authorization header: hosted lets it through to the function.
+      if (req.method !== "OPTIONS" && !openFunctions.has(name) && !verifyJwt(bearer(req.headers.authorization))) {
         return reject(res, 401, "invalid_jwt", "Missing or invalid JWT in the Authorization header");
       }
       return forward(req, res, PORTS.functions, `/${name}${rest}`, headers);

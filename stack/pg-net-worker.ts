@@ -1,12 +1,13 @@
 // Drains the local pg_net stand-in's queue the way pg_net's background worker does: sends each
 // committed request, then records the answer (or the timeout or error) in net._http_response.
 import postgres from "postgres";
-import { DB_URL } from "./config.ts";
+import { SUPERUSER_URL } from "./config.ts";
 
 type QueuedRequest = { id: string; method: string; url: string; headers: Record<string, string>; body: Buffer | null; timeout_milliseconds: number };
 
 export async function startPgNetWorker(): Promise<() => Promise<void>> {
-  const sql = postgres(DB_URL, { max: 4, onnotice: () => {} });
+  // pg_net's worker is the platform's, not the project's: it runs as the superuser.
+  const sql = postgres(SUPERUSER_URL, { max: 4, onnotice: () => {} });
   let running = true;
   let draining: Promise<void> | undefined;
 

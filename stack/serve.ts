@@ -6,7 +6,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { AUTHENTICATOR_PASSWORD, JWT_SECRET, PORTS, ROOT, STATE_DIR } from "./config.ts";
 import { createGateway } from "./gateway.ts";
-import { FUNCTIONS_DIR, functionEnv, functionNames, functionsWithoutJwt } from "./functions.ts";
+import { FUNCTIONS_DIR, functionEnv, functionNames } from "./functions.ts";
+import { apiSettings, functionsWithoutJwt } from "./supabase-config.ts";
 import { startPgNetWorker } from "./pg-net-worker.ts";
 import { startFakes } from "../fakes/index.ts";
 import { listen } from "../fakes/lib/http.ts";
@@ -26,17 +27,19 @@ function startChild(name: string, command: string, args: string[], env: Record<s
   children.push(child);
 }
 
+/** PostgREST configured as hosted configures it from config.toml's `[api]`. */
 function writePostgrestConfig(): string {
   const file = path.join(STATE_DIR, "postgrest.conf");
+  const api = apiSettings();
   fs.writeFileSync(
     file,
     [
       `db-uri = "postgres://authenticator:${AUTHENTICATOR_PASSWORD}@127.0.0.1:${PORTS.db}/postgres"`,
-      `db-schemas = "public"`,
+      `db-schemas = "${api.schemas.join(", ")}"`,
       `db-anon-role = "anon"`,
-      `db-extra-search-path = "public, extensions"`,
+      `db-extra-search-path = "${api.extraSearchPath.join(", ")}"`,
       `db-pool = 20`,
-      `db-max-rows = 1000`,
+      `db-max-rows = ${api.maxRows}`,
       `db-channel-enabled = true`,
       `jwt-secret = "${JWT_SECRET}"`,
       `server-host = "127.0.0.1"`,

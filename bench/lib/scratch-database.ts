@@ -4,18 +4,12 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { DB_URL, ROOT } from "../../stack/config.ts";
-import { applyBase, psql } from "../../stack/database.ts";
+import { applyBase, psql, withDatabase } from "../../stack/database.ts";
 
 // pg_cron installs only in `cron.database_name` (the stack's `postgres`) or in the database its own
 // test suite uses, `contrib_regression`; migrations create pg_cron, so the scratch database takes
 // that name. Its cron jobs never run: the scheduler reads jobs from `postgres` only.
 export const SCRATCH_DATABASE = "contrib_regression";
-
-function urlOf(database: string): string {
-  const url = new URL(DB_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 function pushMigrations(url: string): void {
   const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "supabase"), ["db", "push", "--yes", "--include-all", `--remote=${url}`], {
@@ -30,10 +24,8 @@ function pushMigrations(url: string): void {
 export function createScratchDatabase(): string {
   dropScratchDatabase();
   psql(["-c", `create database ${SCRATCH_DATABASE}`]);
-  // The base sets this search path on the stack's database by name.
-  psql(["-c", `alter database ${SCRATCH_DATABASE} set search_path = "$user", public, extensions`]);
-  const url = urlOf(SCRATCH_DATABASE);
-  applyBase(url);
+  const url = withDatabase(DB_URL, SCRATCH_DATABASE);
+  applyBase(SCRATCH_DATABASE);
   pushMigrations(url);
   return url;
 }

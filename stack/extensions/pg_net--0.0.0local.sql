@@ -71,5 +71,10 @@ begin
 end
 $$;
 
-grant usage on schema net to postgres, service_role;
-grant execute on all functions in schema net to postgres, service_role;
+-- Hosted's grants (supabase/postgres, extensions.grant_pg_net_access): the API roles may queue
+-- requests through the two functions; postgres may also read the queue and the answers.
+grant usage on schema net to postgres, anon, authenticated, service_role;
+revoke all on function net.http_get(text, jsonb, jsonb, integer), net.http_post(text, jsonb, jsonb, jsonb, integer) from public;
+grant execute on function net.http_get(text, jsonb, jsonb, integer), net.http_post(text, jsonb, jsonb, jsonb, integer)
+  to postgres, anon, authenticated, service_role;
+grant select on net.http_request_queue, net._http_response to postgres;

@@ -1,7 +1,5 @@
 -- Same interface as Supabase Vault (vault.create_secret, vault.update_secret, vault.decrypted_secrets).
 -- Locally the secret is kept in clear text: the local stack holds only local-only values.
-create schema if not exists vault;
-
 create table vault.secrets (
   id uuid primary key default gen_random_uuid(),
   name text unique,
@@ -32,6 +30,10 @@ as $$
   where id = secret_id
 $$;
 
+-- Hosted's grants: postgres (migrations, the SQL editor, security definer functions) reads and
+-- manages secrets; the API roles get nothing.
 revoke all on schema vault from public;
-grant usage on schema vault to postgres, service_role;
-grant select on vault.decrypted_secrets to postgres, service_role;
+revoke all on function vault.create_secret(text, text, text), vault.update_secret(uuid, text, text, text) from public;
+grant usage on schema vault to postgres with grant option;
+grant select, delete on vault.secrets, vault.decrypted_secrets to postgres with grant option;
+grant execute on function vault.create_secret(text, text, text), vault.update_secret(uuid, text, text, text) to postgres with grant option;

@@ -1,6 +1,12 @@
--- The part of Supabase Auth's schema that application code and policies rely on.
+-- The part of Supabase Auth's schema that application code and policies rely on. As on hosted
+-- since 2025-04-21: supabase_admin owns the schema and supabase_auth_admin its objects; postgres
+-- may read and write the tables, reference them from foreign keys and put triggers on them, but
+-- cannot create anything in the schema.
 create schema if not exists auth;
-grant usage on schema auth to anon, authenticated, service_role;
+grant usage, create on schema auth to supabase_auth_admin;
+grant usage on schema auth to postgres, anon, authenticated, service_role;
+
+set role supabase_auth_admin;
 
 create table if not exists auth.users (
   instance_id uuid,
@@ -67,6 +73,7 @@ as $$
   )::jsonb
 $$;
 
-grant execute on function auth.uid(), auth.role(), auth.jwt() to anon, authenticated, service_role;
-grant select on auth.users, auth.sessions to service_role;
+grant execute on function auth.uid(), auth.role(), auth.jwt() to postgres, anon, authenticated, service_role;
 grant all on auth.users, auth.sessions to postgres;
+
+reset role;
