@@ -29,19 +29,30 @@ describe("reconciliation", () => {
     expect(skipped.note).toMatch(/in progress/);
   });
 
-  it("lets an admin trigger a run through the API, and tells them when one is already running", async () => {
-    const admin = await signIn("admin@example.com");
-    const trigger = () =>
-      fetch(`${API_URL}/rest/v1/rpc/admin_trigger_reconciliation`, {
-        method: "POST",
-        headers: { apikey: ANON_KEY, authorization: `Bearer ${admin.accessToken}`, "content-type": "application/json" },
-        body: "{}",
-      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  it("completes a queued run that overlaps another as skipped", async () => {
+    // Queued and completed in one transaction, so the real minute job cannot take it first.
+    const run = await duringARun(() =>
+      sql.begin(async (tx) => {
+        const [queued] = await tx`select private.queue_reconciliation('test') as id`;
+        await tx`select private.run_queued_reconciliations()`;
+        const [row] = await tx`select status, note from public.reconciliation_runs where id = ${queued.id}`;
+        return row;
+      })
+    );
+    expect(run).toMatchObject({ status: "skipped", note: expect.stringMatching(/in progress/) });
+  });
 
-    const answer = await duringARun(trigger);
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ status: "skipped", triggered_by: "admin", triggered_by_user_id: admin.id });
-    const audited = await sql`select 1 from public.audit_logs where action = 'reconciliation.trigger' and target_id = ${String(answer.body.id)}`;
+  it("lets an admin queue a run through the API and answers at once (the story waits for the minute job)", async () => {
+    const admin = await signIn("admin@example.com");
+    const response = await fetch(`${API_URL}/rest/v1/rpc/admin_trigger_reconciliation`, {
+      method: "POST",
+      headers: { apikey: ANON_KEY, authorization: `Bearer ${admin.accessToken}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    const queued = await response.json();
+    expect(response.status).toBe(200);
+    expect(queued).toMatchObject({ status: "queued", triggered_by: "admin", triggered_by_user_id: admin.id, finished_at: null });
+    const audited = await sql`select 1 from public.audit_logs where action = 'reconciliation.trigger' and target_id = ${String(queued.id)}`;
     expect(audited).toHaveLength(1);
 
     const owner = await newUser("not-admin");

@@ -4,7 +4,7 @@ import { expect, it } from "vitest";
 import { ROOT } from "../../stack/config.ts";
 
 it("plays the whole story through the public interfaces", () => {
-  const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/story.ts", "--json"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/story.ts", "--json"], { cwd: ROOT, encoding: "utf8", timeout: 150_000 });
   const steps = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
   expect(steps.filter((s) => !s.ok)).toEqual([]);
   expect(run.status).toBe(0);
@@ -16,4 +16,4 @@ it("plays the whole story through the public interfaces", () => {
   expect(byStep["Inbound call"].dynamic_variables.business_name).toBe("Mile High Heating & Air");
   expect(byStep.Redelivery.unchanged).toBe(true);
   expect(byStep.Dashboard).toMatchObject({ calls: 1, appointments: 1, leads: 1, minutes_used: 3 });
-});
+}, 180_000); // the reconciliation step waits for pg_cron's next minute

@@ -1,8 +1,9 @@
 -- Reconciliation rebuilds every business's period counters from the usage ledgers, records what it
--- corrected, changes nothing the second time, runs nightly from pg_cron, and admins can trigger it.
+-- corrected, changes nothing the second time, runs nightly from pg_cron, and admins can queue one
+-- that a minute job completes.
 -- (That an overlapping run is skipped needs two sessions: tests/billing/reconciliation.test.ts.)
 begin;
-select plan(16);
+select plan(20);
 
 create function pg_temp.limits(person text) returns public.usage_limits
 language sql stable
@@ -78,12 +79,22 @@ select throws_ok($$ select public.admin_trigger_reconciliation() $$, '42501', 'a
 select is_empty($$ select 1 from public.reconciliation_runs $$, 'nor read the runs');
 
 select tests.act_as('admin');
-select is((select (triggered_by, triggered_by_user_id, status) from public.admin_trigger_reconciliation()),
-  ('admin'::text, tests.id('admin'), 'completed'::text), 'an admin triggers a run, recorded as theirs');
+create temporary table admin_run as select * from public.admin_trigger_reconciliation();
+select is((select (triggered_by, triggered_by_user_id, status, finished_at) from admin_run),
+  ('admin'::text, tests.id('admin'), 'queued'::text, null::timestamptz),
+  'an admin queues a run, recorded as theirs, and gets it back before any work is done');
 select ok(exists (
     select 1 from public.audit_logs a join public.reconciliation_runs r on r.id::text = a.target_id
     where a.actor_user_id = tests.id('admin') and a.action = 'reconciliation.trigger' and r.triggered_by = 'admin'
   ), 'the trigger is audited, and the admin reads the run');
+
+reset role;
+select is((select schedule from cron.job where jobname = 'run-queued-reconciliations'), '* * * * *',
+  'pg_cron looks for queued runs every minute');
+select is(private.run_queued_reconciliations(), 1, 'the job completes the queued run');
+select is((select (status, users_checked > 0, finished_at is not null) from public.reconciliation_runs where id = (select id from admin_run)),
+  ('completed'::text, true, true), 'in the row the admin was given');
+select is(private.run_queued_reconciliations(), 0, 'and finds nothing left to do the next minute');
 
 select * from finish();
 rollback;

@@ -49,6 +49,7 @@ select is(public.calcom_ingest_booking_event('e2', 'BOOKING_CANCELLED', '2031-01
             pg_temp.booking('pgtap-stranger', '{"id": 1, "username": "nobody"}')) ->> 'outcome', 'updated', 'its cancellation applies');
 select is(public.calcom_ingest_booking_event('e3', 'BOOKING_CREATED', '2031-01-01T09:00:00Z',
             pg_temp.booking('pgtap-stranger', '{"id": 1, "username": "nobody"}')) ->> 'outcome', 'stale', 'an older event arriving late is ignored');
+reset role; -- what the events left, read as the database sees it (functions only call the RPC)
 select results_eq($$ select user_id, source, status from public.appointments where calcom_booking_uid = 'pgtap-stranger' $$,
   $$ values (null::uuid, 'calcom'::text, 'cancelled'::text) $$, 'the booking stays unattributed and cancelled');
 select results_eq($$ select count(*)::int from public.ops_alerts where dedupe_key = 'calcom_unattributed_booking:pgtap-stranger' $$,
@@ -60,6 +61,7 @@ select is_empty($$ select 1 from public.webhook_queue where dedupe_key like '%pg
 -- ---------------------------------------------------------------------------
 
 insert into public.calls (call_id, user_id) values ('call_pgtap_booking', '0c0c0000-0000-4000-8000-0000000000b1');
+select tests.act_as_role('service_role');
 select results_eq($$ select status, claimed, earlier_attempt_uncertain from public.calcom_claim_booking_intent(
     '0c0c0000-0000-4000-8000-0000000000b1', 'call_pgtap_booking', '2031-03-04T15:00:00Z', 501, 'Pat Caller', '+15551239876') $$,
   $$ values ('pending'::text, true, false) $$, 'the first attempt claims the intent');
