@@ -1,11 +1,11 @@
-// The one test command: pgTAP (pg_prove), vitest suites through the gateway, `deno check` and
-// `deno lint` of every function, and `tsc --noEmit`. Starts the local stack if it is not running and
+// The one test command: pgTAP (pg_prove), vitest suites through the gateway, Supabase's advisors and
+// plpgsql_check lint, `deno check` and `deno lint` of every function, and `tsc --noEmit`. Starts the local stack if it is not running and
 // stops it again afterwards, so the machine is left as it was found.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { DB_URL, ROOT, STATE_DIR } from "../stack/config.ts";
-import { isUp, start, stop } from "../stack/cli.ts";
+import { isUp, runSupabaseCli, start, stop } from "../stack/cli.ts";
 import { psql } from "../stack/database.ts";
 import { functionNames } from "../stack/functions.ts";
 
@@ -53,6 +53,17 @@ function check(label: string, command: string, args: string[]): Tally {
   return ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 }
 
+/** One of Supabase's own checks of the database; any finding at the given level fails it. */
+function supabaseCheck(label: string, args: string[]): Tally {
+  console.log(`\n=== ${label}`);
+  const result = runSupabaseCli(args);
+  process.stdout.write(result.stdout ?? "");
+  process.stderr.write(result.stderr ?? "");
+  const ok = result.status === 0;
+  console.log(ok ? `${label}: ok` : `${label}: FAILED`);
+  return ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
 const wasUp = isUp();
 if (!wasUp) await start();
 const entries = functionNames().map((name) => `supabase/functions/${name}/index.ts`);
@@ -62,6 +73,8 @@ try {
   tallies.push(
     pgtap(),
     vitest(),
+    supabaseCheck("supabase db advisors", ["db", "advisors", "--type", "all", "--level", "warn", "--fail-on", "warn"]),
+    supabaseCheck("supabase db lint", ["db", "lint", "--schema", "public,private", "--level", "warning", "--fail-on", "warning"]),
     check("deno check", bin("deno"), ["check", denoConfig, ...entries]),
     check("deno lint", bin("deno"), ["lint", denoConfig, "supabase/functions"]),
     check("tsc --noEmit", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]),

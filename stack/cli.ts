@@ -52,12 +52,17 @@ async function assertPortsFree(ports: number[]) {
   }
 }
 
-function supabaseCli(args: string[]): string {
-  const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "supabase"), [...args, `--remote=${DB_URL}`], {
+/** Runs the pinned Supabase CLI against the stack's database, as `postgres`. */
+export function runSupabaseCli(args: string[]) {
+  return spawnSync(path.join(ROOT, "node_modules", ".bin", "supabase"), [...args, `--remote=${DB_URL}`], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, PGSSLMODE: "disable", SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
   });
+}
+
+function supabaseCli(args: string[]): string {
+  const result = runSupabaseCli(args);
   if (result.status !== 0) throw new Error(`supabase ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }

@@ -28,7 +28,8 @@ export const API_URL = `http://127.0.0.1:${PORTS.gateway}`;
 export const DB_URL = `postgresql://postgres:${DB_PASSWORD}@127.0.0.1:${PORTS.db}/postgres`;
 /**
  * The stack's own superuser, for what the platform does before and beside our migrations (the
- * base, pg_net's background worker); never for migrations, seeds or tests.
+ * base, pg_net's background worker) and for superuser-only diagnostics (auto_explain); never for
+ * migrations, seeds or the behaviour tests.
  */
 export const SUPERUSER_URL = `postgresql://supabase_admin@127.0.0.1:${PORTS.db}/postgres`;
 

@@ -86,6 +86,10 @@ grant select on
   public.ops_alerts, public.error_logs, public.reconciliation_runs, public.dialer_queue
 to authenticated;
 
+-- The rate limiter counted hits as its caller, so the service role needed the counters table; as
+-- a security definer function (executable by the service role only) it needs nothing.
+alter function public.consume_rate_limit(text, integer, integer) security definer;
+
 -- ---------------------------------------------------------------------------
 -- Functions: health_check had only the default grant that hosted no longer gives
 -- ---------------------------------------------------------------------------

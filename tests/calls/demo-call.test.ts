@@ -16,11 +16,18 @@ const env = functionEnv();
  * POSTs to demo-call from `clientAddress`: the gateway reports the socket's address (it ignores
  * address headers a client sends), so the request leaves from that loopback address.
  */
-function demoCall(body: unknown, clientAddress = uniqueAddress()): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any }> {
+function demoCall(
+  body: unknown,
+  clientAddress = uniqueAddress(),
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any }> {
   const url = new URL(`${FUNCTIONS_URL}/demo-call`);
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress: clientAddress, headers: { "content-type": "application/json" } },
+      {
+        host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress: clientAddress,
+        headers: { "content-type": "application/json", ...extraHeaders },
+      },
       (response) => {
         let text = "";
         response.on("data", (chunk) => (text += chunk));
@@ -111,6 +118,17 @@ describe("rate limits", () => {
     expect((await retellCalls()).some((call) => call.to_number === visitor)).toBe(false);
     // Another address is not affected.
     expect((await demoCall({ to_number: visitor })).status).toBe(201);
+  });
+
+  it("counts the address the gateway saw, whatever address headers the client sends", async () => {
+    const address = uniqueAddress();
+    for (let i = 0; i < 6; i++) {
+      const claimed = uniqueAddress();
+      const answer = await demoCall({ to_number: uniquePhone() }, address, {
+        "cf-connecting-ip": claimed, "x-forwarded-for": claimed, "x-real-ip": claimed, "true-client-ip": claimed,
+      });
+      expect(answer.status).toBe(i < 5 ? 201 : 429);
+    }
   });
 
   it("three calls per number per day, whatever the address", async () => {

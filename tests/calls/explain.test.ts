@@ -3,10 +3,12 @@
 // use the unique index on agents.phone_number, with the table as big as in production.
 import { afterAll, expect, it } from "vitest";
 import postgres from "postgres";
-import { DB_URL } from "../../stack/config.ts";
+import { SUPERUSER_URL } from "../../stack/config.ts";
 
 const plans: string[] = [];
-const db = postgres(DB_URL, { max: 1, onnotice: (notice) => plans.push(String(notice.message)) });
+// Loading auto_explain and its settings is for superusers only, on hosted as here: this diagnostic
+// is the one test that connects as the stack's superuser.
+const db = postgres(SUPERUSER_URL, { max: 1, onnotice: (notice) => plans.push(String(notice.message)) });
 afterAll(() => db.end({ timeout: 2 }));
 
 it("inbound_call_context finds the agent through its phone number index", async () => {

@@ -8,6 +8,7 @@ grant usage on schema tests to anon, authenticated, service_role;
 create or replace function tests.name_people(variadic names text[])
 returns void
 language sql
+set search_path = ''
 as $$ select set_config('test.' || name, gen_random_uuid()::text, true) from unnest(names) as name $$;
 comment on function tests.name_people(text[]) is 'Gives each named person a random id for the rest of the transaction.';
 
@@ -15,12 +16,14 @@ create or replace function tests.id(name text)
 returns uuid
 language sql
 stable
+set search_path = ''
 as $$ select current_setting('test.' || name)::uuid $$;
 comment on function tests.id(text) is 'The id tests.name_people gave this person.';
 
 create or replace function tests.act_as(person text, headers jsonb default '{}'::jsonb)
 returns void
 language plpgsql
+set search_path = ''
 as $$
 begin
   perform set_config('request.jwt.claims', jsonb_build_object('sub', tests.id(person), 'role', 'authenticated')::text, true);
@@ -35,6 +38,7 @@ grant execute on all functions in schema tests to anon, authenticated, service_r
 create or replace function tests.act_as_role(role_name text, person uuid default null)
 returns void
 language plpgsql
+set search_path = ''
 as $$
 begin
   perform set_config('request.jwt.claims', jsonb_strip_nulls(jsonb_build_object('sub', person, 'role', role_name))::text, true);
