@@ -12,4 +12,12 @@ describe("per-function import maps", () => {
     const committed = JSON.parse(fs.readFileSync(path.join(FUNCTIONS_DIR, name, "deno.json"), "utf8"));
     expect(committed, "run `npx tsx stack/import-maps.ts`").toEqual(denoConfigFor(name));
   });
+
+  it("leaves no shared import map or lock file a function could fall back to", () => {
+    for (const file of ["deno.json", "deno.jsonc", "deno.lock", "import_map.json"]) {
+      expect(fs.existsSync(path.join(FUNCTIONS_DIR, file)), `supabase/functions/${file}`).toBe(false);
+    }
+    const config = fs.readFileSync(path.join(FUNCTIONS_DIR, "..", "config.toml"), "utf8");
+    expect(config, "config.toml sets an import_map").not.toMatch(/^\s*import_map\s*=/m);
+  });
 });
