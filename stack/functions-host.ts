@@ -6,32 +6,29 @@ const [entry, socketPath] = Deno.args;
 type Handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.UnixAddr>) => Response | Promise<Response>;
 
 const realServe = Deno.serve;
-let handler: Handler | undefined;
+let caught: Handler | undefined;
 
 // deno-lint-ignore no-explicit-any
 (Deno as any).serve = (...args: any[]) => {
-  handler = args.find((a) => typeof a === "function") ?? args.find((a) => a?.handler)?.handler;
+  caught = args.find((a) => typeof a === "function") ?? args.find((a) => a?.handler)?.handler;
   return { finished: new Promise(() => {}), shutdown: async () => {}, ref() {}, unref() {}, addr: {} };
 };
 
-// A function that fails to load is still served, so that every request to it says why.
-let bootError = "index.ts did not call Deno.serve";
-try {
-  await import(new URL(`file://${entry}`).href);
-} catch (error) {
-  bootError = String(error);
-  console.error(JSON.stringify({ level: "error", msg: "function failed to load", error: bootError }));
+/** Every request to a function that failed to load is answered with why. */
+function bootFailure(message: string): Handler {
+  console.error(JSON.stringify({ level: "error", msg: "function failed to load", error: message }));
+  return () => Response.json({ error: { code: "function_boot_error", message } }, { status: 500 });
 }
 
-// After a reload (--watch) the socket of the previous run is still there.
-try {
-  Deno.removeSync(socketPath);
-} catch {
-  // first run
-}
-realServe({ path: socketPath, onListen: () => {} }, (request, info) => {
-  if (!handler) return Response.json({ error: { code: "function_boot_error", message: bootError } }, { status: 500 });
+// Served before the import is done, which on a new machine first downloads the npm packages:
+// requests wait for it, and the router knows at once that the process is up.
+const handler: Promise<Handler> = import(new URL(`file://${entry}`).href).then(
+  () => caught ?? bootFailure("index.ts did not call Deno.serve"),
+  (error) => bootFailure(String(error)),
+);
+
+realServe({ path: socketPath, onListen: () => {} }, async (request, info) => {
   // Over a Unix socket Deno gives the URL an http+unix scheme; the function gets the http URL it was called at.
   const url = request.url.replace(/^http\+unix:/, "http:");
-  return handler(new Request(url, { method: request.method, headers: request.headers, body: request.body }), info);
+  return (await handler)(new Request(url, { method: request.method, headers: request.headers, body: request.body }), info);
 });

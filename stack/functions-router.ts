@@ -15,8 +15,12 @@ import { FUNCTIONS_DIR, functionNames } from "./functions.ts";
 
 const DENO = path.join(ROOT, "node_modules", ".bin", "deno");
 const HOST = path.join(ROOT, "stack", "functions-host.ts");
-/** On a new machine a function's first start downloads its npm packages. */
-const START_TIMEOUT_MS = 120_000;
+/**
+ * A function's process serves within a second or two of starting (its module loads afterwards). One
+ * that has not by then failed before running, e.g. on a broken deno.json, and under --watch waits
+ * for a change instead of exiting.
+ */
+const START_TIMEOUT_MS = 10_000;
 
 type FunctionProcess = { child: ChildProcess; socket: string; listening: Promise<void> };
 
@@ -77,10 +81,15 @@ export function createFunctionsRouter(env: Record<string, string>, logDir: strin
   fs.rmSync(logDir, { recursive: true, force: true });
   fs.mkdirSync(logDir, { recursive: true });
   const processes = new Map<string, FunctionProcess>();
+  // Deno closes a connection that says `Connection: close` in a way that sometimes fails the request
+  // before its answer is read; kept-alive connections never end that way.
+  const agent = new http.Agent({ keepAlive: true });
+  let starts = 0;
 
   function start(name: string): FunctionProcess {
     const dir = path.join(FUNCTIONS_DIR, name);
-    const socket = path.join(socketDir, `${name}.sock`);
+    // A socket of its own, so that nothing reaches a process that is still ending.
+    const socket = path.join(socketDir, `${name}-${++starts}.sock`);
     const log = fs.openSync(path.join(logDir, `${name}.log`), "a");
     const child = spawn(
       DENO,
@@ -106,7 +115,7 @@ export function createFunctionsRouter(env: Record<string, string>, logDir: strin
 
   function forward(name: string, target: FunctionProcess, req: http.IncomingMessage, res: http.ServerResponse) {
     const headers = withoutConnectionHeaders(req.headers);
-    const upstream = http.request({ socketPath: target.socket, method: req.method, path: req.url, headers, agent: false }, (answer) => {
+    const upstream = http.request({ socketPath: target.socket, method: req.method, path: req.url, headers, agent }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, withoutConnectionHeaders(answer.headers));
       answer.pipe(res);
     });
@@ -136,6 +145,7 @@ export function createFunctionsRouter(env: Record<string, string>, logDir: strin
 
   function stop() {
     for (const [name, target] of processes) end(name, target);
+    agent.destroy();
     fs.rmSync(socketDir, { recursive: true, force: true });
   }
   return { server, stop };
