@@ -82,7 +82,7 @@ export function createFunctionsRouter(env: Record<string, string>, logDir: strin
   fs.mkdirSync(logDir, { recursive: true });
   const processes = new Map<string, FunctionProcess>();
   // Deno closes a connection that says `Connection: close` in a way that sometimes fails the request
-  // before its answer is read; kept-alive connections never end that way.
+  // before its answer is read; kept-alive connections do not end that way.
   const agent = new http.Agent({ keepAlive: true });
   let starts = 0;
 
