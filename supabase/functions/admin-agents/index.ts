@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleAdminAgents } from "./handler.ts";
 
-Deno.serve(handleAdminAgents);
+Deno.serve(withCors(handleAdminAgents));

@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleKick } from "./handler.ts";
 
-Deno.serve(handleKick);
+Deno.serve(withCors(handleKick));

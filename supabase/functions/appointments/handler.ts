@@ -24,7 +24,6 @@ async function jsonBody(request: Request): Promise<unknown> {
 }
 
 export const handleAppointments = withJsonErrors("appointments", async (request) => {
-  if (request.method === "OPTIONS") return jsonResponse(200, { ok: true });
   const [id, action, ...rest] = routeOf(request, "appointments").split("/");
   const route = ROUTES[action as keyof typeof ROUTES];
   if (!id || !route || rest.length > 0) {

@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleAppointments } from "./handler.ts";
 
-Deno.serve(handleAppointments);
+Deno.serve(withCors(handleAppointments));

@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleCalcomOAuthCallback } from "./handler.ts";
 
-Deno.serve(handleCalcomOAuthCallback);
+Deno.serve(withCors(handleCalcomOAuthCallback));

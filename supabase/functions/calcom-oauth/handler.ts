@@ -16,7 +16,6 @@ const ROUTES: Record<string, Route> = {
 };
 
 export const handleCalcomOAuth = withJsonErrors("calcom-oauth", async (request) => {
-  if (request.method === "OPTIONS") return jsonResponse(200, { ok: true });
   const name = routeOf(request, "calcom-oauth");
   const route = ROUTES[name];
   if (!route) throw new HttpError(404, "route_not_found", `No route ${name || "/"}; use authorize-url, status or disconnect`);

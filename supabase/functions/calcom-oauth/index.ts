@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleCalcomOAuth } from "./handler.ts";
 
-Deno.serve(handleCalcomOAuth);
+Deno.serve(withCors(handleCalcomOAuth));

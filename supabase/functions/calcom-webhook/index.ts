@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleCalcomWebhook } from "./handler.ts";
 
-Deno.serve(handleCalcomWebhook);
+Deno.serve(withCors(handleCalcomWebhook));

@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleCreateCheckoutSession } from "./handler.ts";
 
-Deno.serve(handleCreateCheckoutSession);
+Deno.serve(withCors(handleCreateCheckoutSession));

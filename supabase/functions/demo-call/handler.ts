@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { adminClient } from "../_shared/supabase.ts";
 import { optionalEnv, requireEnv } from "../_shared/env.ts";
-import { CORS_HEADERS, errorAnswer, HttpError, jsonResponse, readJsonBody, requestIdOf } from "../_shared/http.ts";
+import { errorAnswer, HttpError, jsonResponse, readJsonBody, requestIdOf } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
 import { northAmericanAreaCode, toE164 } from "../../../packages/shared/src/phone.ts";
 
@@ -82,7 +82,6 @@ async function placeCall(toNumber: string, fromNumber: string): Promise<RetellCa
 }
 
 export async function handleDemoCall(request: Request): Promise<Response> {
-  if (request.method === "OPTIONS") return new Response("ok", { headers: CORS_HEADERS });
   const requestId = requestIdOf(request);
   try {
     if (request.method !== "POST") throw new HttpError(405, "method_not_allowed", "Use POST");

@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleDemoCall } from "./handler.ts";
 
-Deno.serve(handleDemoCall);
+Deno.serve(withCors(handleDemoCall));

@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleDeployAgent } from "./handler.ts";
 
-Deno.serve(handleDeployAgent);
+Deno.serve(withCors(handleDeployAgent));

@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleHealth } from "./handler.ts";
 
-Deno.serve(handleHealth);
+Deno.serve(withCors(handleHealth));

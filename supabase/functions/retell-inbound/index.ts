@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleInbound } from "./handler.ts";
 
-Deno.serve(handleInbound);
+Deno.serve(withCors(handleInbound));

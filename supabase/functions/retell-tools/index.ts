@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleToolCall } from "./handler.ts";
 
-Deno.serve(handleToolCall);
+Deno.serve(withCors(handleToolCall));

@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleCallEvent } from "./handler.ts";
 
-Deno.serve(handleCallEvent);
+Deno.serve(withCors(handleCallEvent));

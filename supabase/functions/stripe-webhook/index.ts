@@ -1,3 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
 import { handleStripeWebhook } from "./handler.ts";
 
-Deno.serve(handleStripeWebhook);
+Deno.serve(withCors(handleStripeWebhook));
