@@ -111,7 +111,11 @@ async function passwordGrant(req: AuthRequest, sql: postgres.Sql): Promise<Answe
 async function token(req: AuthRequest, sql: postgres.Sql): Promise<Answer> {
   const grant = req.query.get("grant_type");
   if (grant === "password") return passwordGrant(req, sql);
-  if (grant === "refresh_token") return json(200, await sql.begin((tx) => refreshSession(tx, stringField(req.body, "refresh_token"))));
+  if (grant === "refresh_token") {
+    const refreshed = await sql.begin((tx) => refreshSession(tx, stringField(req.body, "refresh_token")));
+    if ("replayed" in refreshed) throw refreshed.replayed;
+    return json(200, refreshed);
+  }
   throw new AuthError(400, "validation_failed", `unsupported_grant_type: ${grant ?? "(none)"}`);
 }
 
@@ -259,7 +263,8 @@ async function adminGenerateLink(req: AuthRequest, sql: postgres.Sql): Promise<A
     type: stringField(req.body, "type") ?? "",
     email,
     data: objectField(req.body, "data"),
-    redirectTo: stringField(req.body, "redirect_to"),
+    // supabase-js sends it as a query parameter, other clients in the body.
+    redirectTo: req.query.get("redirect_to") ?? stringField(req.body, "redirect_to"),
   };
   return json(200, await sql.begin((tx) => generateLink(tx, link)));
 }

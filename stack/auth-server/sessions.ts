@@ -2,7 +2,7 @@
 // agent and address as the gateway reports them) and its first refresh token; each refresh revokes
 // the token it used and issues its child. A revoked token used again within the reuse interval gets
 // the current child (two tabs refreshing at once); after that it is a replay, and the session's
-// tokens are all revoked.
+// tokens are all revoked (that revocation is kept: the caller commits, then answers the error).
 import { randomUUID } from "node:crypto";
 import { AuthError } from "./http.ts";
 import { newRefreshToken, signAccessToken } from "./tokens.ts";
@@ -20,6 +20,8 @@ async function amrOf(sql: Sql, sessionId: string) {
     select authentication_method, created_at from auth.mfa_amr_claims where session_id = ${sessionId} order by created_at`;
   return claims.map((c) => ({ method: c.authentication_method, timestamp: Math.floor(c.created_at.getTime() / 1000) }));
 }
+
+export type TokenResponse = Awaited<ReturnType<typeof tokenResponse>>;
 
 /** The answer of every grant: GoTrue's AccessTokenResponse. */
 async function tokenResponse(sql: Sql, user: UserRow, sessionId: string, refreshToken: string) {
@@ -52,7 +54,7 @@ export async function openSession(sql: Sql, user: UserRow, method: string, clien
   return tokenResponse(sql, signedIn, sessionId, refreshToken);
 }
 
-export async function refreshSession(sql: Sql, given: string | undefined) {
+export async function refreshSession(sql: Sql, given: string | undefined): Promise<TokenResponse | { replayed: AuthError }> {
   if (!given) throw new AuthError(400, "validation_failed", "refresh_token required");
   const [used] = await sql<RefreshTokenRow[]>`select * from auth.refresh_tokens where token = ${given} for update`;
   if (!used) throw new AuthError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
@@ -68,7 +70,7 @@ export async function refreshSession(sql: Sql, given: string | undefined) {
       where parent = ${used.token} and revoked = false and created_at > now() - make_interval(secs => ${REUSE_INTERVAL_SECONDS})`;
     if (child) return tokenResponse(sql, user, session.id, child.token);
     await sql`update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = ${session.id}`;
-    throw new AuthError(400, "refresh_token_already_used", "Invalid Refresh Token: Already Used");
+    return { replayed: new AuthError(400, "refresh_token_already_used", "Invalid Refresh Token: Already Used") };
   }
 
   await sql`update auth.refresh_tokens set revoked = true, updated_at = now() where id = ${used.id}`;
