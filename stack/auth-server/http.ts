@@ -59,7 +59,7 @@ export function errorAnswer(error: AuthError, headers: http.IncomingHttpHeaders)
  * GoTrue's CORS (rs/cors with credentials): any origin is echoed back, with the headers a browser
  * may read. The gateway answers preflights in front of it, as the platform's gateway does.
  */
-export function corsHeaders(origin: string | undefined): Record<string, string> {
+function corsHeaders(origin: string | undefined): Record<string, string> {
   if (!origin) return {};
   return {
     "access-control-allow-origin": origin,

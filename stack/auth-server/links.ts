@@ -12,13 +12,13 @@ import { createUser, findUserByEmail, normalizeEmail, userJson, type Sql, type U
 /** GoTrue's default mailer_otp_exp. */
 const LINK_LIFETIME_SECONDS = 3600;
 
-export const LINK_TYPES = ["invite", "magiclink", "recovery"] as const;
+const LINK_TYPES = ["invite", "magiclink", "recovery"] as const;
 type LinkType = (typeof LINK_TYPES)[number];
 
 const column = (type: LinkType) => (type === "invite" ? "confirmation_token" : "recovery_token");
 const sentAtColumn = (type: LinkType) => (type === "invite" ? "confirmation_sent_at" : "recovery_sent_at");
 
-export const tokenHash = (email: string, code: string) => createHash("sha224").update(normalizeEmail(email) + code).digest("hex");
+const tokenHash = (email: string, code: string) => createHash("sha224").update(normalizeEmail(email) + code).digest("hex");
 
 /** POST /admin/generate_link: the link (and code) for an invite, a magic link or a password recovery. */
 export async function generateLink(
