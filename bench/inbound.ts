@@ -34,8 +34,8 @@ async function loadBusinesses(): Promise<string[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         await sql.begin(async (tx) => {
-          await tx`insert into auth.users (email, email_confirmed_at)
-                   select 'bench-inbound-' || g || '@bench.local', now()
+          await tx`insert into auth.users (id, email, email_confirmed_at)
+                   select gen_random_uuid(), 'bench-inbound-' || g || '@bench.local', now()
                    from generate_series(${first}::integer, ${last}::integer) as g`;
         });
         break;

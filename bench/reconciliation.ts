@@ -47,8 +47,8 @@ async function load(sql: postgres.Sql) {
   await step(`${USERS.toLocaleString()} users (auth.users, profiles by trigger)`, async () => {
     for (let first = 1; first <= USERS; first += USER_BATCH) {
       await withReferralCodeRetries(() => sql`
-        insert into auth.users (email, email_confirmed_at)
-        select 'bench-' || g || '@bench.test', now() from generate_series(${first}::integer, ${first + USER_BATCH - 1}::integer) as g`);
+        insert into auth.users (id, email, email_confirmed_at)
+        select gen_random_uuid(), 'bench-' || g || '@bench.test', now() from generate_series(${first}::integer, ${first + USER_BATCH - 1}::integer) as g`);
     }
   });
   await step("subscriptions and usage limits", async () => {

@@ -3,10 +3,12 @@
 // line per step. `--json` prints one JSON object per step instead; the exit code is non-zero when
 // any step did not do what it should.
 import { randomUUID } from "node:crypto";
-import type { SupabaseClient } from "@supabase/supabase-js";
-import { DB_URL, PORTS, fakeUrl } from "../stack/config.ts";
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { decodeJwt, decodeProtectedHeader } from "jose";
+import ws from "ws";
+import { API_URL, DB_URL, PORTS, PUBLISHABLE_KEY, TEST_PASSWORD, fakeUrl } from "../stack/config.ts";
 import { start, statusEnv } from "../stack/cli.ts";
-import { closeAuthPool, signIn } from "../stack/auth.ts";
+import { signIn } from "../stack/auth.ts";
 import { callFunction, userClient } from "../stack/clients.ts";
 import { functionEnv } from "../stack/functions.ts";
 import { redeliver, simulateCall, type CallScript, type Step } from "./lib/call-simulator.ts";
@@ -98,14 +100,28 @@ async function main() {
     body: JSON.stringify({ areaCodes: { [REQUESTED_AREA_CODE]: 0 } }),
   });
 
-  const owner = await signIn(OWNER_EMAIL, { userAgent: "demo-browser" });
-  const frontend = userClient(owner.accessToken);
+  // The frontend's own supabase-js client, which keeps the session it signs in with.
+  const frontend = createClient(API_URL, PUBLISHABLE_KEY, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: { transport: ws as unknown as typeof WebSocket },
+    global: { headers: { "User-Agent": "demo-browser" } },
+  });
+  const owner = { id: "", accessToken: "" };
   let stripeDelivery: { payload: string; signature: string; eventId: string } | undefined;
   let phoneNumber = "";
   let callScript: CallScript | undefined;
   let callRequests: Step[] = [];
 
   await step("Sign-up", async () => {
+    // Sign-up and sign-in through /auth/v1, as the frontend does them.
+    const signedUp = await frontend.auth.signUp({ email: OWNER_EMAIL, password: TEST_PASSWORD });
+    if (signedUp.error) throw new StepFailed(`sign-up failed: ${signedUp.error.message}`);
+    await frontend.auth.signOut({ scope: "local" });
+    const signedIn = await frontend.auth.signInWithPassword({ email: OWNER_EMAIL, password: TEST_PASSWORD });
+    if (signedIn.error) throw new StepFailed(`sign-in failed: ${signedIn.error.message}`);
+    owner.id = signedIn.data.user.id;
+    owner.accessToken = signedIn.data.session.access_token;
+    const { alg, kid } = decodeProtectedHeader(owner.accessToken);
     const settings = await rows(frontend.rpc("public_settings"));
     await rows(
       frontend
@@ -128,8 +144,8 @@ async function main() {
     const profile = await rows(frontend.from("profiles").select("business_name, industry, area_code, consent_version").single());
     expect(profile.consent_version === settings.consent_version, "consent was not recorded");
     return {
-      line: `${OWNER_EMAIL} signed up; wizard saved "${profile.business_name}" (${profile.industry}, area code ${profile.area_code}, fees $89/$189, transfer +13035550199), consent ${profile.consent_version}`,
-      facts: { user_id: owner.id, ...profile },
+      line: `${OWNER_EMAIL} signed up and in through /auth/v1 (${alg} token, kid ${String(kid).slice(0, 8)}…); wizard saved "${profile.business_name}" (${profile.industry}, area code ${profile.area_code}, fees $89/$189, transfer +13035550199), consent ${profile.consent_version}`,
+      facts: { user_id: owner.id, token_alg: alg, token_kid: kid, session_id: decodeJwt(owner.accessToken).session_id, ...profile },
     };
   });
 
@@ -278,15 +294,16 @@ async function main() {
     return;
   }
   const keys = statusEnv();
-  const fresh = await signIn(OWNER_EMAIL, { userAgent: "demo-browser", ttlSeconds: 8 * 3600 });
+  const fresh = await signIn(OWNER_EMAIL, { userAgent: "demo-browser" });
   console.log(`
 The story took ${seconds}s. The stack keeps serving in the background (stop it with: npm run stack -- stop).
 
   API            ${keys.API_URL}   (REST ${keys.REST_URL}, functions ${keys.FUNCTIONS_URL})
   Database       ${keys.DB_URL}
-  anon key       ${keys.ANON_KEY}
-  service key    ${keys.SERVICE_ROLE_KEY}
-  Demo owner     ${OWNER_EMAIL}; the local stack has no Auth server, so here is an access token valid 8 h:
+  Auth           ${keys.AUTH_URL}   (JWKS ${keys.JWKS_URL})
+  publishable    ${keys.PUBLISHABLE_KEY}   (legacy anon key: npm run stack -- status)
+  secret key     ${keys.SECRET_KEY}
+  Demo owner     ${OWNER_EMAIL}, password ${TEST_PASSWORD}; an access token from Auth, valid 1 h:
                  export DEMO_TOKEN=${fresh.accessToken}
   Demo number    ${phoneNumber}   Fakes: Retell :${PORTS.retell}, Stripe :${PORTS.stripe}, Cal.com :${PORTS.calcom}
 
@@ -294,7 +311,7 @@ Try by hand (after the export above):
   1. Ring the business again:
        npm run simulate -- call --to ${phoneNumber} --from +13035550177 --minutes 2 --book
   2. Read its dashboard as the owner, with supabase-js under RLS:
-       node --input-type=module -e "import { createClient } from '@supabase/supabase-js'; import ws from 'ws'; const c = createClient('${keys.API_URL}', '${keys.ANON_KEY}', { realtime: { transport: ws }, global: { headers: { Authorization: 'Bearer ' + process.env.DEMO_TOKEN } } }); console.log((await c.rpc('dashboard_stats')).data)"
+       node --input-type=module -e "import { createClient } from '@supabase/supabase-js'; import ws from 'ws'; const c = createClient('${keys.API_URL}', '${keys.PUBLISHABLE_KEY}', { realtime: { transport: ws }, global: { headers: { Authorization: 'Bearer ' + process.env.DEMO_TOKEN } } }); console.log((await c.rpc('dashboard_stats')).data)"
   3. Look at the latest calls in SQL:
        psql ${keys.DB_URL} -c "select call_id, status, duration_ms, refusal_reason from calls order by created_at desc limit 5"
 `);
@@ -307,8 +324,7 @@ main()
     }
     process.exitCode = 1;
   })
-  .finally(async () => {
-    await closeAuthPool();
+  .finally(() => {
     const failed = results.filter((r) => !r.ok).length;
     if (failed || process.exitCode) process.exitCode = 1;
   });

@@ -1,49 +1,27 @@
-// Signed-in users for tests and scripts: the local stack has no Auth server, so this creates the
-// auth.users and auth.sessions rows Supabase Auth would create and mints the access token it would issue.
-import postgres from "postgres";
-import { DB_URL } from "./config.ts";
-import { signJwt } from "./keys.ts";
+// Signed-in users for tests and scripts, through the Auth stand-in exactly as the frontend signs its
+// users in: supabase-js `auth.signUp` for a new email, `auth.signInWithPassword` for a known one,
+// both with the local test password. The access token is the one Auth issued (ES256, with a kid).
+import { decodeJwt } from "jose";
+import { anonClient } from "./clients.ts";
+import { TEST_PASSWORD } from "./config.ts";
 
-export type SignedInUser = { id: string; email: string; sessionId: string; accessToken: string };
+export type SignedInUser = { id: string; email: string; sessionId: string; accessToken: string; refreshToken: string };
 
-let sql: postgres.Sql | undefined;
-function db(): postgres.Sql {
-  sql ??= postgres(DB_URL, { max: 2, onnotice: () => {} });
-  return sql;
-}
-
-/** Creates the user if the email is new, opens a session, and returns its access token. */
-export async function signIn(
-  email: string,
-  options: { userAgent?: string; ip?: string; ttlSeconds?: number } = {},
-): Promise<SignedInUser> {
-  const [user] = await db()`
-    insert into auth.users (email, email_confirmed_at, raw_app_meta_data)
-    values (${email}, now(), '{"provider":"email","providers":["email"]}')
-    on conflict (email) where is_sso_user = false do update set last_sign_in_at = now()
-    returning id`;
-  const [session] = await db()`
-    insert into auth.sessions (user_id, user_agent, ip, aal)
-    values (${user.id}, ${options.userAgent ?? "local-stack"}, ${options.ip ?? "127.0.0.1"}, 'aal1')
-    returning id`;
-  const now = Math.floor(Date.now() / 1000);
-  const accessToken = signJwt({
-    aud: "authenticated",
-    iss: "http://127.0.0.1:54321/auth/v1",
-    sub: user.id,
-    email,
-    role: "authenticated",
-    aal: "aal1",
-    session_id: session.id,
-    iat: now,
-    exp: now + (options.ttlSeconds ?? 3600),
-    app_metadata: { provider: "email" },
-    user_metadata: {},
-  });
-  return { id: user.id, email, sessionId: session.id, accessToken };
-}
-
-export async function closeAuthPool(): Promise<void> {
-  await sql?.end();
-  sql = undefined;
+/**
+ * Signs the user up if the email is new, else in; each call opens a new session. `userAgent` is
+ * the browser Auth records on the session (the address is the one the gateway sees).
+ */
+export async function signIn(email: string, options: { userAgent?: string } = {}): Promise<SignedInUser> {
+  const { auth } = anonClient(options.userAgent ? { "User-Agent": options.userAgent } : {});
+  let answer = await auth.signUp({ email, password: TEST_PASSWORD });
+  if (answer.error?.code === "user_already_exists") answer = await auth.signInWithPassword({ email, password: TEST_PASSWORD });
+  const session = answer.data.session;
+  if (answer.error || !session) throw new Error(`Signing ${email} in failed: ${answer.error?.message ?? "no session"}`);
+  return {
+    id: session.user.id,
+    email: session.user.email ?? email,
+    sessionId: String(decodeJwt(session.access_token).session_id),
+    accessToken: session.access_token,
+    refreshToken: session.refresh_token,
+  };
 }

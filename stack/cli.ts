@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { API_URL, DB_URL, JWT_SECRET, PORTS, ROOT, STATE_DIR } from "./config.ts";
+import { API_URL, AUTH_URL, DB_URL, JWT_SECRET, PORTS, PUBLISHABLE_KEY, ROOT, SECRET_KEY, STATE_DIR } from "./config.ts";
 import * as database from "./database.ts";
 import { ANON_KEY, SERVICE_ROLE_KEY } from "./keys.ts";
 
@@ -69,10 +69,11 @@ function supabaseCli(args: string[]): string {
 
 /**
  * The Vault secrets through which SQL (cron jobs, triggers) calls Edge Functions with pg_net. On
- * hosted Supabase an operator creates the same two secrets once (see README).
+ * hosted Supabase an operator creates the same two secrets once (see README); the key is a secret
+ * key there too (a legacy service_role JWT works as well).
  */
 function configureVault() {
-  const secrets = { project_url: API_URL, service_role_key: SERVICE_ROLE_KEY };
+  const secrets = { project_url: API_URL, service_role_key: SECRET_KEY };
   for (const [name, value] of Object.entries(secrets)) {
     database.psql(["-v", `name=${name}`, "-v", `value=${value}`], `
       select vault.create_secret(:'value', :'name')
@@ -102,7 +103,7 @@ async function waitFor(url: string, timeoutMs: number, accept: (status: number) 
 }
 
 async function startServe() {
-  await assertPortsFree([PORTS.gateway, PORTS.postgrest, PORTS.postgrest + 2, PORTS.functions, PORTS.retell, PORTS.stripe, PORTS.calcom, PORTS.twilio, PORTS.resend]);
+  await assertPortsFree([PORTS.gateway, PORTS.postgrest, PORTS.postgrest + 2, PORTS.functions, PORTS.auth, PORTS.retell, PORTS.stripe, PORTS.calcom, PORTS.twilio, PORTS.resend]);
   fs.mkdirSync(path.dirname(SERVE_LOG), { recursive: true });
   const log = fs.openSync(SERVE_LOG, "w");
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "stack", "serve.ts")], {
@@ -113,6 +114,7 @@ async function startServe() {
   fs.writeFileSync(SERVE_PID, String(child.pid));
   child.unref();
   await waitFor(`http://127.0.0.1:${PORTS.postgrest + 2}/ready`, 30_000, (s) => s === 200);
+  await waitFor(`${API_URL}/auth/v1/health`, 30_000, (s) => s === 200);
   // On a new machine Deno first downloads the functions' npm packages.
   await waitFor(`${API_URL}/functions/v1/health`, 180_000, (s) => s === 200);
 }
@@ -176,7 +178,11 @@ export function statusEnv(): Record<string, string> {
     API_URL,
     REST_URL: `${API_URL}/rest/v1`,
     FUNCTIONS_URL: `${API_URL}/functions/v1`,
+    AUTH_URL,
+    JWKS_URL: `${AUTH_URL}/.well-known/jwks.json`,
     DB_URL,
+    PUBLISHABLE_KEY,
+    SECRET_KEY,
     ANON_KEY,
     SERVICE_ROLE_KEY,
     JWT_SECRET,

@@ -1,9 +1,8 @@
-// Clients of the local stack as a frontend, a script or a test uses them: supabase-js, and plain
-// HTTP calls to Edge Functions.
+// Clients of the local stack as a frontend, a script or a test uses them: supabase-js with the
+// publishable key (the secret key for the service role), and plain HTTP calls to Edge Functions.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import ws from "ws";
-import { API_URL } from "./config.ts";
-import { ANON_KEY, SERVICE_ROLE_KEY } from "./keys.ts";
+import { API_URL, PUBLISHABLE_KEY, SECRET_KEY } from "./config.ts";
 
 // Node 20 has no WebSocket of its own; supabase-js needs one for its (unused here) realtime client.
 const clientOptions = {
@@ -11,17 +10,18 @@ const clientOptions = {
   realtime: { transport: ws as unknown as typeof WebSocket },
 };
 
-export function anonClient(): SupabaseClient {
-  return createClient(API_URL, ANON_KEY, clientOptions);
+/** A visitor who is not signed in (or is about to sign in), with any extra headers. */
+export function anonClient(extraHeaders: Record<string, string> = {}): SupabaseClient {
+  return createClient(API_URL, PUBLISHABLE_KEY, { ...clientOptions, global: { headers: extraHeaders } });
 }
 
 export function serviceClient(): SupabaseClient {
-  return createClient(API_URL, SERVICE_ROLE_KEY, clientOptions);
+  return createClient(API_URL, SECRET_KEY, clientOptions);
 }
 
 /** A client acting as a signed-in user (their access token), with any extra headers. */
 export function userClient(accessToken: string, extraHeaders: Record<string, string> = {}): SupabaseClient {
-  return createClient(API_URL, ANON_KEY, {
+  return createClient(API_URL, PUBLISHABLE_KEY, {
     ...clientOptions,
     global: { headers: { Authorization: `Bearer ${accessToken}`, ...extraHeaders } },
   });

@@ -2,8 +2,8 @@
 // with (whether the gateway checks a JWT for each is in supabase-config.ts).
 import fs from "node:fs";
 import path from "node:path";
-import { API_URL, DB_URL, ROOT } from "./config.ts";
-import { ANON_KEY, SERVICE_ROLE_KEY } from "./keys.ts";
+import { API_URL, DB_URL, PUBLISHABLE_KEY, ROOT, SECRET_KEY } from "./config.ts";
+import { ANON_KEY, JWKS, SERVICE_ROLE_KEY } from "./keys.ts";
 
 export const FUNCTIONS_DIR = path.join(ROOT, "supabase", "functions");
 const ENV_FILE = path.join(FUNCTIONS_DIR, ".env");
@@ -28,7 +28,9 @@ function parseEnvFile(file: string): Record<string, string> {
 
 /**
  * Secrets from supabase/functions/.env (made from .env.example on first use) plus what Supabase
- * injects. Variables added to .env.example since .env was made take their example value.
+ * injects into every function (its "default secrets"): the URLs, the publishable and secret keys as
+ * JSON dictionaries, the JWKS that verifies user tokens, and the legacy anon and service_role keys.
+ * Variables added to .env.example since .env was made take their example value.
  */
 export function functionEnv(): Record<string, string> {
   if (!fs.existsSync(ENV_FILE)) fs.copyFileSync(ENV_EXAMPLE, ENV_FILE);
@@ -36,8 +38,11 @@ export function functionEnv(): Record<string, string> {
     ...parseEnvFile(ENV_EXAMPLE),
     ...parseEnvFile(ENV_FILE),
     SUPABASE_URL: API_URL,
+    SUPABASE_DB_URL: DB_URL,
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: PUBLISHABLE_KEY }),
+    SUPABASE_SECRET_KEYS: JSON.stringify({ default: SECRET_KEY }),
+    SUPABASE_JWKS: JSON.stringify(JWKS),
     SUPABASE_ANON_KEY: ANON_KEY,
     SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
-    SUPABASE_DB_URL: DB_URL,
   };
 }

@@ -1,19 +1,27 @@
 // The API gateway on 54321, doing what hosted Supabase's gateway does for the routes we use, and no
 // more permissive than it:
-// - `/rest/v1/*` to PostgREST, only with an `apikey` header (a bearer token alone is refused), and
-//   with Supabase's CORS answers for browsers;
-// - `/functions/v1/<name>` to the functions host, with a valid JWT unless config.toml says
-//   `verify_jwt = false`; a browser's preflight `OPTIONS` reaches the function, which must answer
-//   it, and the gateway adds no CORS headers of its own to what a function answers;
+// - `/rest/v1/*` to PostgREST and `/auth/v1/*` to the Auth stand-in, only with a project API key in
+//   the `apikey` header (a bearer token alone is refused): the publishable or secret key, or the
+//   legacy anon or service_role JWT. The new keys are not JWTs: when Authorization is absent or
+//   carries the same key, the gateway sends the matching role's JWT instead, as hosted does; a
+//   secret key from a browser is refused. Auth's email-link routes (`/verify`, `/callback`,
+//   `/authorize`) and its JWKS need no key;
+// - `/functions/v1/<name>` to the functions host, with a valid legacy JWT unless config.toml says
+//   `verify_jwt = false` (the platform's check knows only the legacy secret); a browser's preflight
+//   `OPTIONS` reaches the function, which must answer it, and the gateway adds no CORS headers of
+//   its own to what a function answers;
+// - CORS for browsers on `/rest/v1` (Supabase's) and on `/auth/v1` (the gateway answers preflights,
+//   Auth adds its own headers to answers);
 // - a path that is not in normal form (dot segments, encoded separators) is refused before
 //   routing, so no path reaches a function other than the one it names;
 // - the client's address is what the socket says, set as Cloudflare sets it on hosted
 //   (`cf-connecting-ip`, plus `x-forwarded-for` and `x-real-ip`): address headers a client sends
-//   never reach PostgREST, Postgres or a function;
+//   never reach PostgREST, Auth, Postgres or a function;
 // - a request id for the logs.
 import http from "node:http";
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
-import { JWT_SECRET, PORTS } from "./config.ts";
+import { JWT_SECRET, PORTS, PUBLISHABLE_KEY, SECRET_KEY } from "./config.ts";
+import { ANON_KEY, SERVICE_ROLE_KEY } from "./keys.ts";
 
 const REST_CORS_HEADERS = {
   "access-control-allow-origin": "*",
@@ -21,6 +29,19 @@ const REST_CORS_HEADERS = {
   "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
   "access-control-expose-headers": "content-range, content-location, x-request-id, retry-after",
 };
+
+/** Kong's cors plugin answers preflights to Auth on the platform: any origin, the headers asked for. */
+function authPreflightHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+  return {
+    "access-control-allow-origin": "*",
+    "access-control-allow-methods": "GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS",
+    "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "",
+    "access-control-max-age": "3600",
+  };
+}
+
+/** Auth routes the platform serves without an API key: email links, OAuth redirects, the JWKS. */
+const OPEN_AUTH_PATHS = /^\/auth\/v1\/(verify|callback|authorize|\.well-known\/jwks\.json)(\?|\/|$)/;
 
 /** Headers through which a client could claim an address; the gateway sets its own instead. */
 const CLIENT_ADDRESS_HEADERS = ["cf-connecting-ip", "cf-connecting-ipv6", "true-client-ip", "x-forwarded-for", "x-real-ip", "x-client-ip", "forwarded"];
@@ -45,6 +66,30 @@ export function verifyJwt(token: string | undefined): Record<string, unknown> | 
 }
 
 const bearer = (header: string | undefined) => /^Bearer\s+(.+)$/i.exec(header ?? "")?.[1];
+
+/** The project API key in `apikey`, as the JWT of its role that upstream services verify. */
+function apiKeyJwt(apikey: string | undefined): string | undefined {
+  if (apikey === PUBLISHABLE_KEY || apikey === ANON_KEY) return ANON_KEY;
+  if (apikey === SECRET_KEY || apikey === SERVICE_ROLE_KEY) return SERVICE_ROLE_KEY;
+  return undefined;
+}
+
+const fromBrowser = (req: http.IncomingMessage) => /Mozilla\//.test(req.headers["user-agent"] ?? "");
+
+/**
+ * Checks the API key and sets the Authorization header upstream gets, or says why the request is
+ * refused. A user's JWT in Authorization passes on unchanged (upstream verifies it).
+ */
+function authorizeApiKey(req: http.IncomingMessage, headers: http.OutgoingHttpHeaders): string | undefined {
+  const apikey = req.headers.apikey as string | undefined;
+  const roleJwt = apiKeyJwt(apikey);
+  if (!roleJwt) return "Invalid API key: pass the publishable or secret key (or the legacy anon or service_role key) in the apikey header";
+  if (apikey === SECRET_KEY && fromBrowser(req)) return "Forbidden use of secret API key in browser";
+  const token = bearer(req.headers.authorization);
+  if (!token || token === apikey) headers.authorization = `Bearer ${roleJwt}`;
+  else if (token.startsWith("sb_")) return "An API key in the Authorization header must be the same as the apikey header";
+  return undefined;
+}
 
 function reject(res: http.ServerResponse, status: number, code: string, message: string, headers: http.OutgoingHttpHeaders = {}) {
   res.writeHead(status, { ...headers, "content-type": "application/json" });
@@ -103,14 +148,20 @@ export function createGateway(openFunctions: Set<string>): http.Server {
       return reject(res, 400, "invalid_path", "The request path must not contain dot segments, encoded slashes or backslashes");
     }
 
-    if (url.startsWith("/rest/v1/") || url === "/rest/v1" || url.startsWith("/rest/v1?")) {
+    if (/^\/rest\/v1([/?]|$)/.test(url)) {
       if (req.method === "OPTIONS") return void res.writeHead(200, REST_CORS_HEADERS).end("ok");
-      const apikey = req.headers.apikey as string | undefined;
-      if (!verifyJwt(apikey)) {
-        return reject(res, 401, "invalid_api_key", "Invalid API key: pass the anon or service_role key in the apikey header", REST_CORS_HEADERS);
-      }
-      headers.authorization ??= `Bearer ${apikey}`;
+      const refused = authorizeApiKey(req, headers);
+      if (refused) return reject(res, 401, "invalid_api_key", refused, REST_CORS_HEADERS);
       return forward(req, res, PORTS.postgrest, url.slice("/rest/v1".length) || "/", headers, REST_CORS_HEADERS);
+    }
+
+    if (/^\/auth\/v1([/?]|$)/.test(url)) {
+      if (req.method === "OPTIONS") return void res.writeHead(204, authPreflightHeaders(req)).end();
+      if (!OPEN_AUTH_PATHS.test(url) || req.headers.apikey !== undefined) {
+        const refused = authorizeApiKey(req, headers);
+        if (refused) return reject(res, 401, "invalid_api_key", refused);
+      }
+      return forward(req, res, PORTS.auth, url.slice("/auth/v1".length) || "/", headers);
     }
 
     const fn = /^\/functions\/v1\/([A-Za-z0-9_-]+)([/?].*)?$/.exec(url);

@@ -1,15 +1,32 @@
 -- Demo data for the local stack only (never pushed to hosted Supabase): an admin, and businesses
--- in each state later features have to show. Passwords are not used locally; sign in with
--- stack/auth.ts (signIn(email)).
+-- in each state later features have to show. The accounts have the shape Supabase Auth gives them
+-- (every column it reads, an email identity), so they sign in through the local Auth stand-in with
+-- the local test password (TEST_PASSWORD in stack/config.ts), e.g. stack/auth.ts signIn(email).
 
 insert into private.admin_emails (email) values ('admin@example.com');
 
-insert into auth.users (id, email, email_confirmed_at, raw_user_meta_data) values
-  ('00000000-0000-4000-8000-000000000001', 'admin@example.com', now(), '{"full_name": "Ada Admin"}'),
-  ('00000000-0000-4000-8000-000000000002', 'new@example.com', now(), '{"full_name": "Nina New"}'),
-  ('00000000-0000-4000-8000-000000000003', 'hvac@example.com', now(), '{"full_name": "Hank Heating"}'),
-  ('00000000-0000-4000-8000-000000000004', 'plumbing@example.com', now(), '{"full_name": "Pia Pipes"}'),
-  ('00000000-0000-4000-8000-000000000005', 'capped@example.com', now(), '{"full_name": "Carl Capped"}');
+with accounts (id, email, full_name) as (values
+  ('00000000-0000-4000-8000-000000000001'::uuid, 'admin@example.com', 'Ada Admin'),
+  ('00000000-0000-4000-8000-000000000002'::uuid, 'new@example.com', 'Nina New'),
+  ('00000000-0000-4000-8000-000000000003'::uuid, 'hvac@example.com', 'Hank Heating'),
+  ('00000000-0000-4000-8000-000000000004'::uuid, 'plumbing@example.com', 'Pia Pipes'),
+  ('00000000-0000-4000-8000-000000000005'::uuid, 'capped@example.com', 'Carl Capped')
+), users as (
+  insert into auth.users (
+    instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+    confirmation_token, recovery_token, email_change_token_new, email_change,
+    raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+  select '00000000-0000-0000-0000-000000000000', a.id, 'authenticated', 'authenticated', a.email,
+         extensions.crypt('local-stack-password-1', extensions.gen_salt('bf', 10)), now(), '', '', '', '',
+         '{"provider": "email", "providers": ["email"]}',
+         jsonb_build_object('full_name', a.full_name, 'sub', a.id, 'email', a.email, 'email_verified', true, 'phone_verified', false),
+         now(), now()
+  from accounts a
+  returning id, email
+)
+insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
+select u.id::text, u.id, jsonb_build_object('sub', u.id, 'email', u.email, 'email_verified', true, 'phone_verified', false), 'email', now(), now()
+from users u;
 
 -- Just signed up: the profile trigger made an empty profile; nothing else.
 

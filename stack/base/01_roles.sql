@@ -39,3 +39,5 @@ alter role authenticated set statement_timeout = '8s';
 alter role authenticator set statement_timeout = '8s';
 alter role authenticator set lock_timeout = '8s';
 alter role postgres set search_path = "$user", public, extensions;
+-- Auth's connection works in its own schema, as on hosted.
+alter role supabase_auth_admin set search_path = auth;

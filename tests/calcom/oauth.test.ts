@@ -36,7 +36,7 @@ describe("authorize-url", () => {
   it("needs a signed-in user", async () => {
     const { status, body } = await callFunction("calcom-oauth/authorize-url");
     expect(status).toBe(401);
-    expect(body.error.code).toBe("invalid_jwt");
+    expect(body.error.code).toBe("not_signed_in");
   });
 
   it("answers Cal.com's consent URL with a fresh state, of which only the hash is stored", async () => {

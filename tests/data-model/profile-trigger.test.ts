@@ -1,7 +1,8 @@
 // A Supabase app gets a profile row for every new auth user, created by a trigger on auth.users.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { newUser, sql } from "../helpers/stack.ts";
+import { TEST_PASSWORD } from "../../stack/config.ts";
+import { anonClient, newUser, sql } from "../helpers/stack.ts";
 
 describe("the profile trigger", () => {
   it("gives a newly signed-up user a profile they can read, with defaults", async () => {
@@ -14,9 +15,9 @@ describe("the profile trigger", () => {
 
   it("takes the full name from the sign-up metadata", async () => {
     const email = `signup-meta-${randomUUID().slice(0, 8)}@test.local`;
-    const [user] = await sql`
-      insert into auth.users (email, raw_user_meta_data) values (${email}, ${sql.json({ full_name: "Mo Metadata" })}) returning id`;
-    const [profile] = await sql`select email, full_name from public.profiles where id = ${user.id}`;
+    const { data, error } = await anonClient().auth.signUp({ email, password: TEST_PASSWORD, options: { data: { full_name: "Mo Metadata" } } });
+    expect(error).toBeNull();
+    const [profile] = await sql`select email, full_name from public.profiles where id = ${data.user!.id}`;
     expect(profile).toEqual({ email, full_name: "Mo Metadata" });
   });
 

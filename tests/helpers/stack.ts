@@ -5,18 +5,17 @@ import type { SupabaseClient } from "@supabase/supabase-js";
 import postgres from "postgres";
 import { randomUUID } from "node:crypto";
 import { afterAll } from "vitest";
-import { API_URL, DB_URL } from "../../stack/config.ts";
+import { API_URL, DB_URL, PUBLISHABLE_KEY, SECRET_KEY } from "../../stack/config.ts";
 import { ANON_KEY, SERVICE_ROLE_KEY } from "../../stack/keys.ts";
-import { closeAuthPool, signIn, type SignedInUser } from "../../stack/auth.ts";
+import { signIn, type SignedInUser } from "../../stack/auth.ts";
 import { anonClient, callFunction, serviceClient, userClient } from "../../stack/clients.ts";
 
-export { API_URL, ANON_KEY, SERVICE_ROLE_KEY, anonClient, callFunction, serviceClient, userClient };
+export { API_URL, ANON_KEY, PUBLISHABLE_KEY, SECRET_KEY, SERVICE_ROLE_KEY, anonClient, callFunction, serviceClient, userClient };
 export const FUNCTIONS_URL = `${API_URL}/functions/v1`;
 
 export const sql = postgres(DB_URL, { max: 5, onnotice: () => {} });
 afterAll(async () => {
   await sql.end({ timeout: 2 });
-  await closeAuthPool();
 });
 
 export type TestUser = SignedInUser & { client: SupabaseClient };

@@ -3,7 +3,8 @@
 // Area codes of this suite: 505, 575 (New Mexico), 702, 725, 775 (Nevada).
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { callFunction, sql, type TestUser } from "../helpers/stack.ts";
+import { fakeUrl } from "../../stack/config.ts";
+import { anonClient, callFunction, sql, type TestUser } from "../helpers/stack.ts";
 import {
   auditActions,
   newAdmin,
@@ -99,6 +100,38 @@ describe("quick onboard (Model B)", () => {
       select actor_user_id from public.audit_logs where on_behalf_of_user_id = ${userId} and action = 'admin.quick_onboard'`;
     expect(onboarded.actor_user_id).toBe(admin.id);
     expect(await auditActions(userId)).toEqual(expect.arrayContaining(["agent.retell_agent_saved", "agent.deployed"]));
+  });
+
+  it("creates the owner's account through Auth (an invite), and the owner signs in with the emailed link", async () => {
+    const [account] = await sql`
+      select u.invited_at is not null as invited, u.confirmation_token <> '' as link_pending, u.raw_user_meta_data ->> 'full_name' as full_name,
+             (select count(*)::int from auth.identities i where i.user_id = u.id) as identities
+      from auth.users u where u.id = ${userId}`;
+    expect(account).toEqual({ invited: true, link_pending: true, full_name: "Oscar Owner", identities: 1 });
+    const [{ email }] = await sql`select email from auth.users where id = ${userId}`;
+    const emails: { to: string[]; text: string }[] = await (await fetch(`${fakeUrl("resend")}/__control/emails`)).json();
+    const invite = emails.find((e) => e.to.includes(email));
+    const link = /(http\S+\/auth\/v1\/verify\S+)/.exec(invite?.text ?? "")?.[1];
+    expect(link).toBeDefined();
+
+    // The owner follows the link: Auth confirms them and sends them to the frontend signed in.
+    const followed = await fetch(link!, { redirect: "manual" });
+    expect(followed.status).toBe(303);
+    const session = new URLSearchParams(new URL(followed.headers.get("location")!).hash.slice(1));
+    const owner = anonClient();
+    await owner.auth.setSession({ access_token: session.get("access_token")!, refresh_token: session.get("refresh_token")! });
+    expect((await owner.from("profiles").select("id, business_name").single()).data).toEqual({ id: userId, business_name: "Desert Cool HVAC" });
+    // And chooses a password, with which they sign in from then on.
+    expect((await owner.auth.updateUser({ password: "desert-cool-owner" })).error).toBeNull();
+    const signedIn = await anonClient().auth.signInWithPassword({ email, password: "desert-cool-owner" });
+    expect(signedIn.data.user?.id).toBe(userId);
+  });
+
+  it("creates no account when the onboarding is refused", async () => {
+    const email = `quick-${randomUUID().slice(0, 8)}@test.local`;
+    const unknownPlan = await asAdmin("quick-onboard", { ...onboarding(email), plan: "platinum" });
+    expect(unknownPlan.status).toBe(400);
+    expect(await sql`select 1 from auth.users where email = ${email}`).toHaveLength(0);
   });
 
   it("refuses an email that already has an account, and an onboarding without confirmed consent", async () => {

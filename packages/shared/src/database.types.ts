@@ -623,7 +623,10 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "admin_dashboard_stats":
+            "admin_check_quick_onboard":
+{ Args: { "email": string,"plan": string }; Returns: undefined
+                           },
+"admin_dashboard_stats":
 { Args: { "days"?: number }; Returns: Json
                            },
 "admin_decide_payout":
@@ -708,7 +711,7 @@ isOneToOne: false
             }[]
                            },
 "admin_quick_onboard":
-{ Args: { "agent_tone"?: string,"area_code": string,"business_hours"?: Json,"business_name": string,"business_phone"?: string,"consent_confirmed": boolean,"email": string,"emergency_fee"?: number,"full_name"?: string,"industry": string,"plan": string,"schedule_summary"?: string,"standard_fee"?: number,"time_zone"?: string,"transfer_number"?: string }; Returns: {
+{ Args: { "agent_tone"?: string,"area_code": string,"business_hours"?: Json,"business_name": string,"business_phone"?: string,"consent_confirmed": boolean,"emergency_fee"?: number,"industry": string,"plan": string,"schedule_summary"?: string,"standard_fee"?: number,"target_user_id": string,"time_zone"?: string,"transfer_number"?: string }; Returns: {
               "area_code_obtained": string | null,
 "area_code_requested": string | null,
 "area_codes_tried": (string)[],

@@ -1,6 +1,7 @@
 // Whom a Cal.com function acts for: the caller, or the user an admin impersonates, as PostgREST
 // and the database decide it (so impersonation works exactly as in the database).
 import type { SupabaseClient } from "@supabase/supabase-js";
+import { verifiedUserId } from "./auth.ts";
 import { HttpError } from "./http.ts";
 import { userClient } from "./supabase.ts";
 
@@ -8,10 +9,7 @@ export type ActingUser = { userId: string; client: SupabaseClient };
 
 /** The user the request acts for (the caller, or the user an admin impersonates), or a 401/403. */
 export async function actingUser(request: Request): Promise<ActingUser> {
-  const authorization = request.headers.get("authorization");
-  if (!authorization || !/^Bearer\s+\S+/i.test(authorization)) {
-    throw new HttpError(401, "not_signed_in", "Send the user's access token as Authorization: Bearer <token>");
-  }
+  await verifiedUserId(request);
   const client = userClient(request);
   const { data, error } = await client.rpc("calcom_acting_user");
   if (error) {

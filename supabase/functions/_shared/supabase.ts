@@ -1,13 +1,22 @@
 // Supabase clients for functions. The admin client uses the service role and bypasses RLS, so it is
 // only for work the function has already authorised; the user client acts as the caller, under RLS.
+// They use the project's default secret and publishable keys (what the platform injects as
+// SUPABASE_SECRET_KEYS and SUPABASE_PUBLISHABLE_KEYS), or the legacy keys where those are absent.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import { requireEnv } from "./env.ts";
+import { optionalEnv, requireEnv } from "./env.ts";
 
 const clientOptions = { auth: { persistSession: false, autoRefreshToken: false } };
 let admin: SupabaseClient | undefined;
 
+/** The `default` key of a JSON dictionary of keys, else the legacy variable. */
+function projectKey(keysVariable: string, legacyVariable: string): string {
+  const keys = optionalEnv(keysVariable);
+  const key = keys ? (JSON.parse(keys) as Record<string, string>).default : undefined;
+  return key ?? requireEnv(legacyVariable);
+}
+
 export function adminClient(): SupabaseClient {
-  admin ??= createClient(requireEnv("SUPABASE_URL"), requireEnv("SUPABASE_SERVICE_ROLE_KEY"), clientOptions);
+  admin ??= createClient(requireEnv("SUPABASE_URL"), projectKey("SUPABASE_SECRET_KEYS", "SUPABASE_SERVICE_ROLE_KEY"), clientOptions);
   return admin;
 }
 
@@ -21,5 +30,6 @@ export function userClient(request: Request): SupabaseClient {
     const value = request.headers.get(name);
     if (value) headers[name] = value;
   }
-  return createClient(requireEnv("SUPABASE_URL"), requireEnv("SUPABASE_ANON_KEY"), { ...clientOptions, global: { headers } });
+  const publishableKey = projectKey("SUPABASE_PUBLISHABLE_KEYS", "SUPABASE_ANON_KEY");
+  return createClient(requireEnv("SUPABASE_URL"), publishableKey, { ...clientOptions, global: { headers } });
 }

@@ -1,5 +1,5 @@
 // The deployment worker. The database kicks it (pg_net, from request_agent_deployment, the resume
-// triggers and the every-minute sweeper) with {"user_id": ...} and the service role key. It claims
+// triggers and the every-minute sweeper) with {"user_id": ...} and the Vault's service role key. It claims
 // the deployment (exactly one of any number of concurrent kicks gets the lease), answers at once,
 // and provisions after the response; a worker that dies leaves an expiring lease the sweeper retries.
 import { z } from "zod";
@@ -7,14 +7,14 @@ import { adminClient } from "../_shared/supabase.ts";
 import { jsonResponse, readJsonBody, withJsonErrors } from "../_shared/http.ts";
 import { afterResponse } from "../_shared/log.ts";
 import { RetellClient } from "../_shared/retell-client.ts";
-import { requireServiceRole } from "../_shared/provisioning-request.ts";
+import { requireServiceRole } from "../_shared/auth.ts";
 import { Deployments } from "./deployments.ts";
 import { provision } from "./provision.ts";
 
 const Kick = z.object({ user_id: z.uuid() });
 
 export const handleKick = withJsonErrors("agent-deployer", async (request) => {
-  requireServiceRole(request);
+  await requireServiceRole(request);
   const { user_id: userId } = await readJsonBody(request, Kick);
   const retell = RetellClient.fromEnv();
   const deployments = new Deployments(adminClient());

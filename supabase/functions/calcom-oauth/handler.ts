@@ -1,4 +1,4 @@
-// The signed-in side of the Cal.com connection (the gateway checks the JWT; the routes check whom it
+// The signed-in side of the Cal.com connection (each route verifies the token and checks whom it
 // acts for): GET|POST authorize-url, GET status, POST disconnect. Cal.com's redirect back lands on
 // the calcom-oauth-callback function, which needs no JWT.
 import { HttpError, jsonResponse, routeOf, withJsonErrors } from "../_shared/http.ts";

@@ -1,4 +1,4 @@
-// Starts a Stripe Checkout for the signed-in user (the gateway checks the JWT): a subscription to a
+// Starts a Stripe Checkout for the signed-in user (whose token it verifies): a subscription to a
 // plan, or a one-off top-up for a business that has one. The session carries the user id
 // (client_reference_id and metadata), which is how stripe-webhook knows whose payment completed.
 import Stripe from "stripe";
@@ -6,6 +6,7 @@ import { type CheckoutRequest, checkoutRequestSchema } from "../../../packages/s
 import { requireEnv } from "../_shared/env.ts";
 import { errorResponse, HttpError, jsonResponse, readJsonBody } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
+import { verifiedUserId } from "../_shared/auth.ts";
 import { userClient } from "../_shared/supabase.ts";
 import { prices, stripeClient } from "../_shared/stripe.ts";
 
@@ -14,8 +15,9 @@ const LIVE_STATUSES = ["active", "trialing", "past_due"];
 
 type BillingCustomer = { user_id: string; email: string | null; stripe_customer_id: string | null; subscription_status: string | null };
 
-/** The caller, checked by PostgREST with their own token. */
+/** The caller: their token verified here, then their billing record read under RLS with it. */
 async function billingCustomer(request: Request): Promise<BillingCustomer> {
+  await verifiedUserId(request);
   const { data, error } = await userClient(request).rpc("billing_customer").maybeSingle<BillingCustomer>();
   if (error?.code === "42501" || (!error && !data)) {
     throw new HttpError(401, "not_signed_in", "Send a signed-in user's access token as Authorization: Bearer <token>");

@@ -7,13 +7,14 @@ import { HttpError, jsonResponse, readJsonBody, withJsonErrors } from "../_share
 import { log } from "../_shared/log.ts";
 import { BusinessDetails, businessArguments } from "../_shared/business-details.ts";
 import { deploymentView } from "../_shared/provisioning.ts";
-import { callerUserId, databaseFailure } from "../_shared/provisioning-request.ts";
+import { verifiedUserId } from "../_shared/auth.ts";
+import { databaseFailure } from "../_shared/provisioning-request.ts";
 import { userClient } from "../_shared/supabase.ts";
 
 const REQUESTS_PER_MINUTE = 6;
 
 export const handleDeployAgent = withJsonErrors("deploy-agent", async (request) => {
-  const userId = callerUserId(request);
+  const userId = await verifiedUserId(request);
   await consumeRateLimit(userId);
   const details = await readJsonBody(request, BusinessDetails);
   const { data, error } = await userClient(request).rpc("deploy_my_agent", businessArguments(details));
