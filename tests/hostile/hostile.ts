@@ -97,14 +97,13 @@ export function mutationsOf(base: unknown): fc.Arbitrary<string> {
     const node = p.reduce((n: any, k) => n[k], base as any);
     return node !== null && typeof node === "object" && !Array.isArray(node);
   });
+  const added = fc.tuple(fc.constantFrom(...objects), nastyString, nastyValue)
+    .map(([p, key, value]) => serialised(withChange(base, [...p, key], { value })));
+  if (paths.length === 0) return added;
   return fc.oneof(
     { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...paths), nastyValue).map(([p, value]) => serialised(withChange(base, p, { value }))) },
     { weight: 1, arbitrary: fc.constantFrom(...paths).map((p) => serialised(withChange(base, p, { remove: true }))) },
-    {
-      weight: 1,
-      arbitrary: fc.tuple(fc.constantFrom(...objects), nastyString, nastyValue)
-        .map(([p, key, value]) => serialised(withChange(base, [...p, key], { value }))),
-    },
+    { weight: 1, arbitrary: added },
   );
 }
 
@@ -145,9 +144,9 @@ export async function sendAll<T>(inputs: T[], send: (input: T, index: number) =>
 }
 
 /** The answers that broke a rule: a 5xx or no answer, a status not allowed, or an answer over budget. */
-export function broken(sent: Sent[], rule: { allowed: (status: number) => boolean; budgetMs: number }) {
+export function broken(sent: Sent[], rule: { allowed: (status: number, body: any) => boolean; budgetMs: number }) {
   return sent
-    .filter((s) => s.status >= 500 || s.status === 0 || !rule.allowed(s.status) || s.ms > rule.budgetMs)
+    .filter((s) => s.status >= 500 || s.status === 0 || !rule.allowed(s.status, s.body) || s.ms > rule.budgetMs)
     .map((s) => ({ status: s.status, ms: Math.round(s.ms), body: s.body, input: s.input.slice(0, 300) }));
 }
 
