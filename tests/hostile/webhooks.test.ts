@@ -280,7 +280,8 @@ describe("stripe-webhook", () => {
     const bases = await genuineBodies();
     const inputs = [
       ...bases.flatMap((base, b) => generated(mutationsOf(base), GENERATED / bases.length, 31 + b)),
-      ...generated(strangeBodies, STRANGE, 35),
+      // Stripe's SDK verifies no signature over an empty body (it says there is no payload): not a signed event.
+      ...generated(strangeBodies, STRANGE, 35).filter((raw) => raw !== ""),
     ];
     const { result: sent, written } = await countingWrites(() =>
       sendAll(inputs, async (raw, i) => deliverStripe(await signedBody(raw, i)))
