@@ -220,9 +220,9 @@ describe("events we do not act on", () => {
     expect(await storedCall(callId)).toBeUndefined();
   });
 
-  it("a call event without a call id is a 400 naming the problem", async () => {
+  it("a call event without a call id is answered 200 and rejected naming the problem, so Retell does not retry it", async () => {
     const answer = await postAsRetell("retell-webhook", { event: "call_ended", call: {} });
-    expect(answer.status).toBe(400);
-    expect(answer.body.error.message).toMatch(/call_id/);
+    expect(answer.status).toBe(200);
+    expect(answer.body.rejected).toMatchObject({ code: "invalid_payload", message: expect.stringMatching(/call_id/) });
   });
 });

@@ -157,11 +157,12 @@ describe("refused calls get message-only service", () => {
 });
 
 describe("bad input", () => {
-  it("a signed body that is not an inbound event is a 400 naming the problem", async () => {
+  it("a signed body that is not an inbound event gets 200 with the take-a-message variables, rejected naming the problem", async () => {
     const answer = await postAsRetell("retell-inbound", { event: "call_inbound", call_inbound: { from_number: "+14155551234" } });
-    expect(answer.status).toBe(400);
-    expect(answer.body.error.code).toBe("invalid_payload");
-    expect(answer.body.error.message).toMatch(/to_number/);
+    expect(answer.status).toBe(200);
+    expect(answer.body.rejected.code).toBe("invalid_payload");
+    expect(answer.body.rejected.message).toMatch(/to_number/);
+    expect(answer.body.call_inbound.dynamic_variables).toMatchObject({ business_name: "", calendar_enabled: "false", transfer_number: "" });
   });
 });
 

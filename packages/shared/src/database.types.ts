@@ -1072,6 +1072,9 @@ isOneToOne: false
 "record_demo_call":
 { Args: { "agent_id"?: string,"call_id": string,"from_number": string,"to_number": string }; Returns: undefined
                            },
+"record_rejected_webhook_event":
+{ Args: { "body_sha256": string,"details": Json,"provider": string,"reason": string,"reason_code": string }; Returns: undefined
+                           },
 "release_tool_invocation":
 { Args: { "args_hash": string,"call_id": string,"tool_name": string }; Returns: undefined
                            },

@@ -1,11 +1,26 @@
 // Shapes of what Retell sends us (contracts.md section 1): the inbound webhook for calls and SMS,
 // call event webhooks and custom-function (tool) calls, and what we answer to the inbound webhook.
 // Schemas are lenient about fields we do not use (Retell adds fields over time) and strict about the
-// ones we act on. Numbers are left as sent: callers normalise them with toE164.
+// ones we act on, with bounds the columns they land in can hold. Numbers are left as sent: callers
+// normalise them with toE164. Text Postgres cannot store and deep nesting are refused before any
+// schema runs (json-limits.ts, through parseJson).
 import { z } from "zod";
 import type { DynamicVariables } from "./dynamic-variables.ts";
 
 const phoneText = z.string().max(40);
+
+/**
+ * Retell's timestamps: whole milliseconds since the epoch. Within 2000..2100, the window
+ * private.epoch_ms takes: a value outside it is not a time a call happened (or is in seconds).
+ */
+export const RETELL_TIMESTAMP_RANGE_MS = { min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) - 1 } as const;
+const epochMs = z.number().int().min(RETELL_TIMESTAMP_RANGE_MS.min).max(RETELL_TIMESTAMP_RANGE_MS.max);
+
+/**
+ * The longest call duration we take. Retell ends a call at its agent's max_call_duration_ms, at most
+ * 2 hours; a day leaves room for a change there and fits calls.duration_ms (an integer) many times.
+ */
+export const MAX_CALL_DURATION_MS = 86_400_000;
 
 /** POST to the number's inbound_webhook_url before a call connects. */
 export const callInboundEvent = z.object({
@@ -59,9 +74,9 @@ export const retellCall = z.looseObject({
   from_number: phoneText.nullish(),
   to_number: phoneText.nullish(),
   call_status: z.string().nullish(),
-  start_timestamp: z.number().nullish(),
-  end_timestamp: z.number().nullish(),
-  duration_ms: z.number().int().nonnegative().nullish(),
+  start_timestamp: epochMs.nullish(),
+  end_timestamp: epochMs.nullish(),
+  duration_ms: z.number().int().min(0).max(MAX_CALL_DURATION_MS).nullish(),
   transcript: z.string().nullish(),
   transcript_object: z.array(z.unknown()).nullish(),
   recording_url: z.string().nullish(),

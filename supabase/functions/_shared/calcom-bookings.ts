@@ -25,6 +25,9 @@ export type NormalisedBooking = {
 };
 
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
+const BOOKING_RANGE_MS = { min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) };
+/** appointments.customer_name holds 1 to 200 characters: a longer name is kept, cut to fit. */
+const CUSTOMER_NAME_MAX = 200;
 
 /** Cal.com gives phone-only attendees a made-up `<digits>@sms.cal.com` address: not the customer's. */
 function realEmail(email: string | null | undefined): string | null {
@@ -44,11 +47,18 @@ const person = z.looseObject({
   timeZone: z.string().nullish(),
 });
 
-/** The part of a BOOKING_* webhook payload we use (contracts.md section 3, Webhooks). */
+/** Cal.com's numeric ids, stored as bigint: whole numbers JSON carries exactly. */
+const calcomNumber = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The part of a BOOKING_* webhook payload we use (contracts.md section 3, Webhooks), with the bounds
+ * of the appointment columns it fills: a booking ends after it starts, within years a timestamptz
+ * and a calendar can mean (2000..2100).
+ */
 export const webhookBookingPayload = z.looseObject({
-  uid: z.string().min(1),
-  bookingId: z.number().int().nullish(),
-  eventTypeId: z.number().int().nullish(),
+  uid: z.string().min(1).max(255),
+  bookingId: calcomNumber.nullish(),
+  eventTypeId: calcomNumber.nullish(),
   startTime: z.iso.datetime({ offset: true }),
   endTime: z.iso.datetime({ offset: true }),
   status: z.string().nullish(),
@@ -64,7 +74,11 @@ export const webhookBookingPayload = z.looseObject({
   metadata: z.record(z.string(), z.unknown()).nullish(),
   rescheduleUid: z.string().nullish(),
   cancellationReason: z.string().nullish(),
-});
+}).refine((p) => Date.parse(p.endTime) > Date.parse(p.startTime), { message: "endTime must be after startTime", path: ["endTime"] })
+  .refine((p) => [p.startTime, p.endTime].every((t) => Date.parse(t) >= BOOKING_RANGE_MS.min && Date.parse(t) < BOOKING_RANGE_MS.max), {
+    message: "a booking must start and end between 2000 and 2100",
+    path: ["startTime"],
+  });
 
 /** A response field's value, from the `{label, value}` objects of a webhook's `responses`. */
 function responseValue(responses: Record<string, unknown> | null | undefined, key: string): string | null {
@@ -89,7 +103,7 @@ export function bookingFromWebhook(payload: z.infer<typeof webhookBookingPayload
       name: organizer.name ?? null,
       time_zone: organizer.timeZone ?? null,
     },
-    customer_name: attendee?.name ?? responseValue(payload.responses, "name"),
+    customer_name: (attendee?.name ?? responseValue(payload.responses, "name"))?.slice(0, CUSTOMER_NAME_MAX) ?? null,
     customer_email: realEmail(attendee?.email),
     customer_phone: toE164(attendee?.phoneNumber ?? responseValue(payload.responses, "attendeePhoneNumber")),
     time_zone: organizer.timeZone ?? null,

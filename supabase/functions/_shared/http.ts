@@ -1,6 +1,7 @@
 // One JSON shape for every answer our functions give: `{ "error": { "code", "message" } }` on
 // failure, with a stable code a client can branch on; request bodies checked by zod schemas.
 import type { z } from "zod";
+import { jsonProblem } from "../../../packages/shared/src/json-limits.ts";
 import { log } from "./log.ts";
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -31,7 +32,10 @@ export function validated<Schema extends z.ZodType>(value: unknown, schema: Sche
   return parsed.data;
 }
 
-/** JSON text checked against `schema`; a 400 `invalid_json` when it is not JSON at all. */
+/**
+ * JSON text checked against `schema`; a 400 `invalid_json` when it is not JSON at all, and a 400
+ * `invalid_payload` when it nests too deep or holds text Postgres cannot store (json-limits.ts).
+ */
 export function parseJson<Schema extends z.ZodType>(text: string, schema: Schema): z.infer<Schema> {
   let json: unknown;
   try {
@@ -39,6 +43,8 @@ export function parseJson<Schema extends z.ZodType>(text: string, schema: Schema
   } catch {
     throw new HttpError(400, "invalid_json", "The body must be JSON");
   }
+  const problem = jsonProblem(json);
+  if (problem) throw new HttpError(400, "invalid_payload", problem);
   return validated(json, schema);
 }
 

@@ -11,10 +11,10 @@ export function databaseFailure(error: PostgrestError): HttpError {
   switch (error.code) {
     case "42501":
       return new HttpError(403, "forbidden", error.message);
-    case "P0002":
+    case "PT404":
       return new HttpError(404, "not_found", error.message);
     case "23505":
-    case "55000":
+    case "PT409":
       return new HttpError(409, "conflict", error.message);
     case "22023":
     case "22P02":

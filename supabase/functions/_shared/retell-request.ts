@@ -6,11 +6,16 @@ import { requireEnv } from "./env.ts";
 import { HttpError, parseJson } from "./http.ts";
 import { verifyRetellSignature } from "./retell-signature.ts";
 
-/** The body of a genuine Retell request, validated by `schema`; HttpError 405, 401 or 400 otherwise. */
-export async function readRetellRequest<Schema extends z.ZodType>(request: Request, schema: Schema): Promise<z.infer<Schema>> {
+/** The raw body of a genuine Retell request; HttpError 405 or 401 otherwise. */
+export async function readSignedRetellBody(request: Request): Promise<string> {
   if (request.method !== "POST") throw new HttpError(405, "method_not_allowed", "Retell requests are POSTs");
   const rawBody = await request.text();
   const signed = await verifyRetellSignature(rawBody, request.headers.get("x-retell-signature"), requireEnv("RETELL_API_KEY"));
   if (!signed) throw new HttpError(401, "invalid_signature", "Missing, stale or invalid x-retell-signature");
-  return parseJson(rawBody, schema);
+  return rawBody;
+}
+
+/** The body of a genuine Retell request, validated by `schema`; HttpError 405, 401 or 400 otherwise. */
+export async function readRetellRequest<Schema extends z.ZodType>(request: Request, schema: Schema): Promise<z.infer<Schema>> {
+  return parseJson(await readSignedRetellBody(request), schema);
 }

@@ -38,22 +38,24 @@ export function prices(): PriceCatalog {
 }
 
 /**
- * Reads the raw body once and returns the event it carries, verified against STRIPE_WEBHOOK_SECRET
- * (required: without it nothing is accepted). A missing, wrong or too old signature is a 400.
+ * Reads the raw body once and returns it when its Stripe-Signature verifies against
+ * STRIPE_WEBHOOK_SECRET (required: without it nothing is accepted). A missing, wrong or too old
+ * signature is a 400 and nothing more is read; what the verified body says is the caller's to check.
  */
-export async function verifiedStripeEvent(request: Request): Promise<Stripe.Event> {
+export async function verifiedStripePayload(request: Request): Promise<string> {
   const secret = requireEnv("STRIPE_WEBHOOK_SECRET");
   const signature = request.headers.get("stripe-signature");
   if (!signature) throw new HttpError(400, "missing_signature", "The Stripe-Signature header is missing");
   const payload = await request.text();
   try {
-    return await stripeClient().webhooks.constructEventAsync(payload, signature, secret, undefined, cryptoProvider);
+    await stripeClient().webhooks.constructEventAsync(payload, signature, secret, undefined, cryptoProvider);
   } catch (error) {
     if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
       throw new HttpError(400, "invalid_signature", "The Stripe-Signature header does not match the payload, or is too old");
     }
-    throw new HttpError(400, "invalid_payload", "The payload is not a Stripe event");
+    // The signature was verified before the body was parsed: a signed body that is not JSON.
   }
+  return payload;
 }
 
 /** Stripe's unix-seconds timestamps as ISO strings for SQL. */

@@ -93,7 +93,7 @@ export class Deployments {
 
   private async call<T = unknown>(fn: string, args: Record<string, unknown>): Promise<T> {
     const { data, error } = await this.db.rpc(fn, args);
-    if (error?.code === "55000") throw new LeaseLostError(error.message);
+    if (error?.code === "PT409") throw new LeaseLostError(error.message);
     if (error) throw new Error(`${fn} failed: ${error.code} ${error.message}`);
     return data as T;
   }

@@ -20,7 +20,7 @@ export type OwnAppointment = {
 
 export async function ownAppointment({ client }: ActingUser, id: string, action: "reschedule" | "cancel"): Promise<OwnAppointment> {
   const { data, error } = await client.rpc("appointment_for_change", { appointment_id: id, action }).maybeSingle<OwnAppointment>();
-  if (error?.code === "P0002" || (!error && !data)) throw new HttpError(404, "appointment_not_found", `No appointment ${id} of yours`);
+  if (error?.code === "PT404" || (!error && !data)) throw new HttpError(404, "appointment_not_found", `No appointment ${id} of yours`);
   if (error) throw new Error(`reading appointment ${id} failed: ${error.message}`);
   return data!;
 }

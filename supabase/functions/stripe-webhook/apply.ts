@@ -1,9 +1,10 @@
 // What the event handlers share: calling the RPC that applies an event, and turning a Stripe
 // Subscription into the snapshot public.stripe_apply_subscription takes.
-import type Stripe from "stripe";
 import { z } from "zod";
 import { adminClient } from "../_shared/supabase.ts";
 import { isoTime, prices } from "../_shared/stripe.ts";
+import { EventRejected, refusedByDatabase } from "../_shared/webhook-events.ts";
+import type { StripeEvent, Subscription } from "./events.ts";
 
 /** What an applying RPC answers (see the comments of public.stripe_apply_*). */
 export type EventOutcome = {
@@ -13,8 +14,10 @@ export type EventOutcome = {
   business_name?: string | null;
 };
 
+/** Runs an applying RPC; the database refusing the event's values is a rejection, anything else a fault. */
 export async function applyRpc(name: string, args: Record<string, unknown>): Promise<EventOutcome> {
-  const { data, error } = await adminClient().rpc(name, args);
+  const { data, error, status } = await adminClient().rpc(name, args);
+  if (error && refusedByDatabase(error, status)) throw new EventRejected("not_applied", `${name}: ${error.message}`);
   if (error) throw new Error(`${name} failed: ${error.code} ${error.message}`);
   return data as EventOutcome;
 }
@@ -27,13 +30,14 @@ export function userIdFrom(value: string | null | undefined): string | null {
 export const idOf = (value: string | { id: string } | null | undefined): string | null =>
   value == null ? null : typeof value === "string" ? value : value.id;
 
-function subscriptionSnapshot(subscription: Stripe.Subscription, userId: string | null) {
+function subscriptionSnapshot(subscription: Subscription, userId: string | null) {
   const catalog = prices();
   const item = subscription.items.data.find((i) => catalog.planForPrice(i.price.id));
   if (!item) {
-    // A configuration gap (a price no STRIPE_PRICE_ID_* names): failing makes Stripe retry until it is fixed.
+    // A configuration gap (a price no STRIPE_PRICE_ID_* names): recorded for an operator, who fixes
+    // the configuration and resends the event from Stripe's dashboard.
     const priceIds = subscription.items.data.map((i) => i.price.id).join(", ");
-    throw new Error(`subscription ${subscription.id} bills prices ${priceIds}, none of which is a plan's`);
+    throw new EventRejected("unknown_price", `subscription ${subscription.id} bills prices ${priceIds || "(none)"}, none of which is a plan's`);
   }
   return {
     user_id: userId,
@@ -44,14 +48,14 @@ function subscriptionSnapshot(subscription: Stripe.Subscription, userId: string 
     // Since API version 2025-03-31.basil the period lives on the items.
     current_period_start: isoTime(item.current_period_start),
     current_period_end: isoTime(item.current_period_end),
-    cancel_at_period_end: subscription.cancel_at_period_end,
+    cancel_at_period_end: subscription.cancel_at_period_end ?? false,
     canceled_at: isoTime(subscription.canceled_at),
   };
 }
 
 export function applySubscription(
-  event: Stripe.Event,
-  subscription: Stripe.Subscription,
+  event: StripeEvent,
+  subscription: Subscription,
   userId: string | null,
   requestDeployment: boolean,
 ): Promise<EventOutcome> {

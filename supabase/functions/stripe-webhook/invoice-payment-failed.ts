@@ -1,13 +1,14 @@
 // invoice.payment_failed: the subscription becomes past due, operators get an alert, and the owner
 // an email. The database effect is applied once; the email is sent until it is confirmed, each time
 // with the event id as its idempotency key, so redeliveries never send a second one.
-import type Stripe from "stripe";
 import { sendEmail } from "../_shared/email.ts";
+import { validated } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
 import { isoTime } from "../_shared/stripe.ts";
 import { applyRpc, type EventOutcome, idOf } from "./apply.ts";
+import { invoice as invoiceSchema, type Invoice, type StripeEvent } from "./events.ts";
 
-function paymentFailedEmail(invoice: Stripe.Invoice, businessName: string | null | undefined) {
+function paymentFailedEmail(invoice: Invoice, businessName: string | null | undefined) {
   const amount = new Intl.NumberFormat("en-US", { style: "currency", currency: invoice.currency }).format(invoice.amount_due / 100);
   const nextAttempt = invoice.next_payment_attempt
     ? `We will try again on ${new Date(invoice.next_payment_attempt * 1000).toUTCString()}.`
@@ -23,8 +24,8 @@ function paymentFailedEmail(invoice: Stripe.Invoice, businessName: string | null
   };
 }
 
-export async function applyInvoicePaymentFailed(event: Stripe.Event): Promise<EventOutcome> {
-  const invoice = event.data.object as Stripe.Invoice;
+export async function applyInvoicePaymentFailed(event: StripeEvent): Promise<EventOutcome> {
+  const invoice = validated(event.data.object, invoiceSchema);
   const result = await applyRpc("stripe_apply_payment_failed", {
     event_id: event.id,
     event_type: event.type,

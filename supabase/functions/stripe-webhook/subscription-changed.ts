@@ -2,21 +2,28 @@
 // events in order, so the subscription is read again from Stripe and its current state applied; the
 // event's time is the watermark that keeps an older delivery from undoing a newer one.
 import Stripe from "stripe";
+import { validated } from "../_shared/http.ts";
 import { stripeClient } from "../_shared/stripe.ts";
+import { EventRejected } from "../_shared/webhook-events.ts";
 import { applySubscription, type EventOutcome, userIdFrom } from "./apply.ts";
+import { type StripeEvent, subscription as subscriptionSchema } from "./events.ts";
 
-async function currentState(fromEvent: Stripe.Subscription): Promise<Stripe.Subscription> {
+async function currentState(fromEvent: { id: string }): Promise<unknown> {
   try {
     return await stripeClient().subscriptions.retrieve(fromEvent.id);
   } catch (error) {
-    // Stripe keeps canceled subscriptions readable; one it no longer knows is as the event says.
-    if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing") return fromEvent;
+    if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+      // Stripe keeps canceled subscriptions readable; one it no longer knows is as the event says.
+      if (error.code === "resource_missing") return fromEvent;
+      throw new EventRejected("not_applied", `Stripe cannot read subscription ${fromEvent.id}: ${error.message}`);
+    }
     throw error;
   }
 }
 
-export async function applySubscriptionChange(event: Stripe.Event): Promise<EventOutcome> {
-  const subscription = await currentState(event.data.object as Stripe.Subscription);
+export async function applySubscriptionChange(event: StripeEvent): Promise<EventOutcome> {
+  const fromEvent = validated(event.data.object, subscriptionSchema.pick({ id: true }).loose());
+  const subscription = validated(await currentState(fromEvent), subscriptionSchema);
   // create-checkout-session puts the user id in the subscription's metadata.
   return applySubscription(event, subscription, userIdFrom(subscription.metadata?.user_id), false);
 }

@@ -45,7 +45,7 @@ select throws_ok($$ select public.admin_start_impersonation(tests.id('target'), 
 select throws_ok($$ select public.admin_start_impersonation(tests.id('target'), 'too short', 0) $$,
   '22023', null, 'a session lasts at least a minute');
 select throws_ok($$ select public.admin_start_impersonation(gen_random_uuid(), 'nobody', 30) $$,
-  'P0002', null, 'impersonating an unknown user is refused');
+  'PT404', null, 'impersonating an unknown user is refused');
 select throws_ok($$ select public.admin_start_impersonation(tests.id('target'), '', 30) $$,
   '23514', null, 'a session needs a reason');
 select throws_ok($$ select public.admin_start_impersonation(tests.id('admin'), 'looking at myself', 30) $$,

@@ -66,7 +66,7 @@ select private.request_agent_deployment(tests.id('ready'), 'stripe');
 select private.request_agent_deployment(tests.id('ready'), 'wizard');
 select is((select count(*)::int from public.agents where user_id = tests.id('ready')), 1, 'repeated requests keep one row');
 select is((pg_temp.deployment('ready')).deploy_source, 'stripe', 'and leave a pending deployment as it was');
-select throws_ok($$ select private.request_agent_deployment(tests.id('ready'), 'admin', 'dedicated') $$, '55000', null,
+select throws_ok($$ select private.request_agent_deployment(tests.id('ready'), 'admin', 'dedicated') $$, 'PT409', null,
   'a pending shared deployment cannot switch to dedicated');
 
 -- ---------------------------------------------------------------------------
@@ -78,7 +78,7 @@ select is((pg_temp.deployment('ready')).deploy_status, 'provisioning', 'it is th
 select is((select count(*)::int from public.deployment_claim(tests.id('ready'))), 0, 'a second claim gets nothing while the lease holds');
 select is((select count(*)::int from public.deployment_claim(tests.id('newcomer'))), 0, 'a waiting deployment cannot be claimed');
 
-select throws_ok($$ select public.deployment_begin_purchase(tests.id('ready'), gen_random_uuid(), '505') $$, '55000', null,
+select throws_ok($$ select public.deployment_begin_purchase(tests.id('ready'), gen_random_uuid(), '505') $$, 'PT409', null,
   'a step with someone else''s lease is refused');
 select public.deployment_begin_purchase(tests.id('ready'), pg_temp.lease('ready'), '505');
 select public.deployment_begin_purchase(tests.id('ready'), pg_temp.lease('ready'), '575');
@@ -110,7 +110,7 @@ select set_config('test.lease_stale', pg_temp.lease('ready')::text, true);
 select pg_temp.claim('ready');
 select isnt(pg_temp.lease('ready'), pg_temp.lease('stale'), 'an expired lease is taken over with a new one');
 select throws_ok($$ select public.deployment_complete(tests.id('ready'), pg_temp.lease('stale'), '+15055550199', '505', 'agent_master_hvac', 1, false) $$,
-  '55000', null, 'the old lease can record nothing');
+  'PT409', null, 'the old lease can record nothing');
 
 -- ---------------------------------------------------------------------------
 -- Success
