@@ -6,6 +6,7 @@ import { afterAll, beforeAll } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { type Answer, type ReceivedRequest, WebhookReceiver } from "../../fakes/webhook-receiver.ts";
 import { newUser, sql, type TestUser } from "../helpers/stack.ts";
+import { fakeUrl } from "../../stack/config.ts";
 
 export let receiver: WebhookReceiver;
 beforeAll(async () => {
@@ -66,3 +67,14 @@ export function verified(request: ReceivedRequest, secret: string): any {
 }
 
 export { newUser, sql };
+
+/** What the every-minute cron job does, run now instead of waiting for the minute. */
+export async function sweep(): Promise<void> {
+  await sql`select private.kick_due_webhook_deliveries()`;
+}
+
+/** Emails the fake Resend received for `to`. */
+export async function emailsTo(to: string): Promise<any[]> {
+  const emails = (await (await fetch(`${fakeUrl("resend")}/__control/emails`)).json()) as any[];
+  return emails.filter((e) => e.to.includes(to));
+}

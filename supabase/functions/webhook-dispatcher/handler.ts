@@ -31,7 +31,7 @@ async function notifyOwner(endpoint: DisabledEndpoint, claimId: string): Promise
     to: endpoint.owner_email,
     subject: "A webhook endpoint was disabled",
     text: `We stopped sending events to ${endpoint.url} because ${why}. ` +
-      "Events are kept: enable the endpoint again in your dashboard and they will be delivered.",
+      "Enable it again in your dashboard once it is fixed: deliveries still waiting go out then, and you can replay the ones that failed.",
     idempotencyKey: `webhook-endpoint-disabled:${endpoint.webhook_config_id}:${claimId}`,
   });
 }
