@@ -1,22 +1,8 @@
 // The dispatcher killed in the middle of a batch (its process, SIGKILL): every event is still
 // delivered, because what it held is claimed again once its visibility deadline passes.
-import fs from "node:fs";
-import path from "node:path";
 import { expect, it } from "vitest";
-import { ROOT } from "../../stack/config.ts";
+import { functionPids } from "../../stack/functions.ts";
 import { newEndpoint, newUser, sql, sweep } from "./fixtures.ts";
-
-/** The pids of this checkout's webhook-dispatcher processes (the stack runs one per function). */
-function dispatcherPids(): number[] {
-  const entry = path.join(ROOT, "supabase", "functions", "webhook-dispatcher", "index.ts");
-  return fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name)).filter((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(entry);
-    } catch {
-      return false; // ended meanwhile
-    }
-  }).map(Number);
-}
 
 it("delivers every event when the dispatcher is killed mid-batch", async () => {
   const owner = await newUser("crash");
@@ -26,7 +12,7 @@ it("delivers every event when the dispatcher is killed mid-batch", async () => {
             select ${owner.id}, 'call_ended', 'call_ended:crash-' || ${owner.id}::text || '-' || n, jsonb_build_object('n', n)
             from generate_series(1, ${events}) n`;
   await endpoint.waitFor(20);
-  const pids = dispatcherPids();
+  const pids = functionPids("webhook-dispatcher");
   expect(pids.length).toBeGreaterThan(0);
   for (const pid of pids) process.kill(pid, "SIGKILL");
   const [{ held }] = await sql`select count(*)::int as held from public.webhook_endpoint_deliveries
