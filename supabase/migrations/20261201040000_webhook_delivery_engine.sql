@@ -332,17 +332,19 @@ begin
   ) as h
   where c.id = h.config_id;
 
-  -- 410 Gone, or five days of nothing but failures: the endpoint is disabled (once: it must be active).
+  -- 410 Gone (the receiver's own word, replay or not), or five days of nothing but failures: the
+  -- endpoint is disabled (once: it must be active).
   return query
   with batch as (
-    select a.config_id, bool_or(a.outcome = 'gone') as gone
-    from jsonb_to_recordset(accepted) as a(config_id uuid, outcome text)
+    select a.config_id, bool_or(a.outcome = 'gone') as gone, bool_or(not a.was_replay) as regular
+    from jsonb_to_recordset(accepted) as a(config_id uuid, outcome text, was_replay boolean)
     group by a.config_id
   ), disabled as (
     update public.webhook_configs c
     set active = false, disabled_at = now(), disabled_reason = case when b.gone then 'gone' else 'failing' end
     from batch b
-    where c.id = b.config_id and c.active and (b.gone or c.failing_since <= now() - interval '5 days')
+    where c.id = b.config_id and c.active
+      and (b.gone or (b.regular and c.failing_since <= now() - interval '5 days'))
     returning c.id, c.user_id, c.url, c.disabled_reason
   ), alerted as (
     insert into public.ops_alerts (kind, severity, message, user_id, details, dedupe_key)

@@ -2,7 +2,7 @@
 -- recording attempts (retry, Retry-After, dead letter, 410, auto-disable after 5 days), the URL
 -- rules of endpoints saved through the Data API, the health check, and who may call what.
 begin;
-select plan(39);
+select plan(41);
 
 -- ---------------------------------------------------------------------------
 -- The retry schedule: a pure function
@@ -152,6 +152,19 @@ select results_eq($$ select disabled_reason, disabled_at, failing_since from pub
   $$ values (null::text, null::timestamptz, null::timestamptz) $$, 'an endpoint enabled again starts healthy');
 select is((select count(*)::int from public.ops_alerts where dedupe_key = 'webhook_endpoint_disabled:6b100000-0000-4000-8000-000000000002' and resolved_at is null),
   0, 'and its disabled alert is resolved');
+
+-- A failed replay counts for nothing: not towards the 5 days, not towards disabling.
+update public.webhook_configs set failing_since = now() - interval '6 days' where id = '6b100000-0000-4000-8000-000000000002';
+update public.webhook_endpoint_deliveries set status = 'pending', dead_reason = null, replay = true, next_attempt_at = now()
+where id = (select delivery_id from second_claim);
+select tests.act_as_role('service_role');
+create temporary table replay_claim as select * from public.webhook_claim_deliveries(10);
+select is((select count(*)::int from public.webhook_record_attempts((select claim_id from replay_claim), (select jsonb_agg(jsonb_build_object(
+  'delivery_id', delivery_id, 'outcome', 'failed', 'status_code', 500)) from replay_claim))), 0, 'a failed replay disables nothing');
+reset role;
+select results_eq($$ select d.status, d.dead_reason, d.replay, c.active from public.webhook_endpoint_deliveries d
+                     join public.webhook_configs c on c.id = d.webhook_config_id where d.id = (select delivery_id from second_claim) $$,
+  $$ values ('dead', 'attempts_exhausted', false, true) $$, 'a failed replay is not retried and leaves the endpoint active');
 
 -- ---------------------------------------------------------------------------
 -- Endpoint URLs saved through the Data API
