@@ -1,6 +1,11 @@
 // Safety of webhook targets (SSRF): what an owner may save through the Data API, what the
 // dispatcher refuses at delivery time, and the loopback setting that only the local stack turns on.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { ROOT } from "../../stack/config.ts";
+import { FUNCTIONS_DIR } from "../../stack/functions.ts";
 import { addressKind, loopbackTargetsAllowed, targetRefusal } from "../../packages/shared/src/webhooks.ts";
 import { newEndpoint, newEvent, newUser, receiver, waitForDelivery } from "./fixtures.ts";
 
@@ -67,5 +72,29 @@ describe("targets saved by an owner through the Data API", () => {
     }
     const { error } = await owner.client.from("webhook_configs").insert({ url: "https://hooks.zapier.com/hooks/catch/1/abc" });
     expect(error).toBeNull();
+  });
+});
+
+describe("the dispatcher's target check, run by Deno with and without the setting", () => {
+  // The same module webhook-dispatcher imports, with the environment a deployment would give it.
+  function checkTarget(url: string, setting: string | undefined): { ok: boolean; permanent?: boolean; reason?: string } {
+    const env: Record<string, string | undefined> = { ...process.env, TARGET_URL: url, NO_COLOR: "1" };
+    delete env.WEBHOOK_ALLOW_LOOPBACK_TARGETS;
+    if (setting !== undefined) env.WEBHOOK_ALLOW_LOOPBACK_TARGETS = setting;
+    const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "deno"), [
+      "eval", "--quiet", `--config=${path.join(FUNCTIONS_DIR, "webhook-dispatcher", "deno.json")}`,
+      `import { checkTarget } from "${pathToFileURL(path.join(FUNCTIONS_DIR, "_shared", "webhook-target.ts")).href}";
+       console.log(JSON.stringify(await checkTarget(Deno.env.get("TARGET_URL"))));`,
+    ], { cwd: ROOT, encoding: "utf8", env, timeout: 30_000 });
+    expect(run.stderr).toBe("");
+    return JSON.parse(run.stdout);
+  }
+
+  it("refuses the local receiver when WEBHOOK_ALLOW_LOOPBACK_TARGETS is unset, and allows it when true", () => {
+    const local = receiver.endpoint().url;
+    expect(checkTarget(local, undefined)).toEqual({ ok: false, permanent: true, reason: "the URL must use https" });
+    expect(checkTarget(local, "false")).toMatchObject({ ok: false, permanent: true });
+    expect(checkTarget(local, "true")).toEqual({ ok: true });
+    expect(checkTarget("https://169.254.169.254/latest/meta-data/", "true")).toMatchObject({ ok: false, permanent: true });
   });
 });
