@@ -71,7 +71,8 @@ export function targetHost(url: URL): string {
 /**
  * Why `url` may not be reached, or null when it may. Before DNS (`addresses` undefined) only the
  * URL itself is judged; with the addresses the host resolved to, every one must be public. With
- * loopback targets allowed (local stack only), an address literal in 127.0.0.0/8 or ::1 is allowed too, over http or https.
+ * loopback targets allowed (local stack only), an address literal in 127.0.0.0/8 or ::1 is allowed
+ * too, over http or https. WHATWG URL parsing has already turned 2130706433 or 0x7f.1 into 127.0.0.1.
  */
 export function targetRefusal(url: URL, allowLoopback: boolean, addresses?: string[]): string | null {
   const host = targetHost(url);
