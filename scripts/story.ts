@@ -12,6 +12,8 @@ import { signIn } from "../stack/auth.ts";
 import { callFunction, userClient } from "../stack/clients.ts";
 import { functionEnv } from "../stack/functions.ts";
 import { redeliver, simulateCall, type CallScript, type Step } from "./lib/call-simulator.ts";
+import { Webhook } from "standardwebhooks";
+import { WebhookReceiver } from "../fakes/webhook-receiver.ts";
 
 const JSON_MODE = process.argv.includes("--json");
 const OWNER_EMAIL = "demo.owner@example.com";
@@ -93,7 +95,6 @@ async function main() {
   const { default: postgres } = await import("postgres");
   const sql = postgres(DB_URL, { max: 1, onnotice: () => {} });
   await sql`delete from auth.users where email = ${OWNER_EMAIL}`;
-  await sql.end();
   await fetch(`${fakeUrl("retell")}/__control/inventory`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -107,6 +108,12 @@ async function main() {
     global: { headers: { "User-Agent": "demo-browser" } },
   });
   const owner = { id: "", accessToken: "" };
+
+  // The business's own receiver (their CRM's hook) on this machine, registered once the owner has
+  // signed up.
+  const receiver = await WebhookReceiver.start();
+  const hook = receiver.endpoint();
+  let endpoint = { id: "" };
   let stripeDelivery: { payload: string; signature: string; eventId: string } | undefined;
   let phoneNumber = "";
   let callScript: CallScript | undefined;
@@ -121,6 +128,12 @@ async function main() {
     if (signedIn.error) throw new StepFailed(`sign-in failed: ${signedIn.error.message}`);
     owner.id = signedIn.data.user.id;
     owner.accessToken = signedIn.data.session.access_token;
+    // The Data API takes https endpoints with public hosts only, so this plain-http local one is
+    // saved as the functions save one (the local stack allows loopback targets); the owner then
+    // reads its secret under RLS.
+    [endpoint] = await sql<{ id: string }[]>`insert into public.webhook_configs (user_id, url, description)
+                                             values (${owner.id}, ${hook.url}, 'Demo CRM') returning id`;
+    await sql.end();
     const { alg, kid } = decodeProtectedHeader(owner.accessToken);
     const settings = await rows(frontend.rpc("public_settings"));
     await rows(
@@ -245,6 +258,22 @@ async function main() {
     };
   });
 
+  await step("Webhooks", async () => {
+    const [{ secret }] = await rows(frontend.from("webhook_configs").select("secret").eq("id", endpoint.id));
+    const wanted = ["appointment_booked", "call_ended", "lead_created"];
+    const received = await poll("the call's events to reach the business's receiver", async () => {
+      const verified = hook.received.map((request) => new Webhook(secret).verify(request.body, request.headers) as { type: string });
+      return wanted.every((type) => verified.some((e) => e.type === type)) ? verified : undefined;
+    }, 15_000);
+    const log = await rows(frontend.from("webhook_deliveries").select("status_code").eq("webhook_config_id", endpoint.id));
+    expect(log.length === received.length && log.every((a: { status_code: number }) => a.status_code === 200),
+      `the delivery log shows ${JSON.stringify(log)}`);
+    return {
+      line: `${received.length} signed events (${received.map((e) => e.type).sort().join(", ")}) reached the business's receiver at ${hook.url}; each Standard Webhooks signature verified with its whsec_ secret; the owner's delivery log shows ${log.length} attempts, all 200`,
+      facts: { delivered: received.map((e) => e.type).sort(), verified: true, attempts: log.length },
+    };
+  });
+
   await step("Redelivery", async () => {
     const before = await snapshot(frontend);
     const again = await callFunction("stripe-webhook", { rawBody: stripeDelivery!.payload, headers: { "stripe-signature": stripeDelivery!.signature } });
@@ -288,6 +317,7 @@ async function main() {
     };
   });
 
+  await receiver.stop();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (JSON_MODE) {
     console.log(JSON.stringify({ step: "done", ok: true, seconds }));

@@ -46,3 +46,18 @@ export function functionEnv(): Record<string, string> {
     SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
   };
 }
+
+/**
+ * The process ids of this checkout's running processes of one function (one Deno process each, see
+ * functions-router.ts), found by their entry file, so a test or benchmark can kill them as a crash would.
+ */
+export function functionPids(name: string): number[] {
+  const entry = path.join(FUNCTIONS_DIR, name, "index.ts");
+  return fs.readdirSync("/proc").filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(entry);
+    } catch {
+      return false; // ended meanwhile
+    }
+  }).map(Number);
+}

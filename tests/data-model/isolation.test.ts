@@ -24,6 +24,10 @@ async function trackingSession(owner: TestUser) {
 async function queuedEvent(owner: TestUser) {
   return insertRow("webhook_queue", { user_id: owner.id, event_type: "call_ended", dedupe_key: uniqueId("isolation"), payload: sql.json({}) });
 }
+async function endpointDelivery(owner: TestUser) {
+  const endpoint = await insertRow("webhook_configs", { user_id: owner.id, url: "https://hooks.example.com/isolation", active: false });
+  return insertRow("webhook_endpoint_deliveries", { event_id: (await queuedEvent(owner)).id, webhook_config_id: endpoint.id, user_id: owner.id });
+}
 
 // Every table with a "Users ..." policy, and how to give a user a row in it (as the superuser,
 // because clients cannot insert into most of them).
@@ -100,10 +104,17 @@ const ownedRows: Record<string, (owner: TestUser) => Promise<OwnedRow>> = {
   },
   webhook_queue: async (owner) => {
     const row = await queuedEvent(owner);
+    return { key: "id", value: row.id, patch: { event_type: "lead_created" } };
+  },
+  webhook_endpoint_deliveries: async (owner) => {
+    const row = await endpointDelivery(owner);
     return { key: "id", value: row.id, patch: { status: "dead" } };
   },
   webhook_deliveries: async (owner) => {
-    const row = await insertRow("webhook_deliveries", { queue_id: (await queuedEvent(owner)).id, user_id: owner.id, attempt: 1, status_code: 200 });
+    const delivery = await endpointDelivery(owner);
+    const row = await insertRow("webhook_deliveries", {
+      queue_id: delivery.event_id, delivery_id: delivery.id, user_id: owner.id, attempt: 1, status_code: 200,
+    });
     return { key: "id", value: row.id, patch: { status_code: 500 } };
   },
   referrals: async (owner) => {

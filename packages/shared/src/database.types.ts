@@ -565,31 +565,37 @@ isOneToOne: false
                   ]
                 },"webhook_configs": {
                   Row: {
-                    "active": boolean,"created_at": string,"description": string | null,"disabled_reason": string | null,"events": (string)[],"id": string,"secret": string,"updated_at": string,"url": string,"user_id": string
+                    "active": boolean,"created_at": string,"description": string | null,"disabled_at": string | null,"disabled_reason": string | null,"events": (string)[],"failing_since": string | null,"id": string,"last_success_at": string | null,"previous_secret": string | null,"previous_secret_expires_at": string | null,"secret": string,"updated_at": string,"url": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "active"?: boolean,"created_at"?: string,"description"?: string | null,"disabled_reason"?: string | null,"events"?: (string)[],"id"?: string,"secret"?: string,"updated_at"?: string,"url": string,"user_id"?: string
+                    "active"?: boolean,"created_at"?: string,"description"?: string | null,"disabled_at"?: string | null,"disabled_reason"?: string | null,"events"?: (string)[],"failing_since"?: string | null,"id"?: string,"last_success_at"?: string | null,"previous_secret"?: string | null,"previous_secret_expires_at"?: string | null,"secret"?: string,"updated_at"?: string,"url": string,"user_id"?: string
                   }
                   Update: {
-                    "active"?: boolean,"created_at"?: string,"description"?: string | null,"disabled_reason"?: string | null,"events"?: (string)[],"id"?: string,"secret"?: string,"updated_at"?: string,"url"?: string,"user_id"?: string
+                    "active"?: boolean,"created_at"?: string,"description"?: string | null,"disabled_at"?: string | null,"disabled_reason"?: string | null,"events"?: (string)[],"failing_since"?: string | null,"id"?: string,"last_success_at"?: string | null,"previous_secret"?: string | null,"previous_secret_expires_at"?: string | null,"secret"?: string,"updated_at"?: string,"url"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
                   ]
                 },"webhook_deliveries": {
                   Row: {
-                    "attempt": number,"created_at": string,"duration_ms": number | null,"error": string | null,"id": number,"queue_id": number,"status_code": number | null,"user_id": string,"webhook_config_id": string | null
+                    "attempt": number,"created_at": string,"delivery_id": number,"duration_ms": number | null,"error": string | null,"id": number,"queue_id": number,"replay": boolean,"response_excerpt": string | null,"status_code": number | null,"user_id": string,"webhook_config_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "attempt": number,"created_at"?: string,"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"queue_id": number,"status_code"?: number | null,"user_id": string,"webhook_config_id"?: string | null
+                    "attempt": number,"created_at"?: string,"delivery_id": number,"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"queue_id": number,"replay"?: boolean,"response_excerpt"?: string | null,"status_code"?: number | null,"user_id": string,"webhook_config_id"?: string | null
                   }
                   Update: {
-                    "attempt"?: number,"created_at"?: string,"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"queue_id"?: number,"status_code"?: number | null,"user_id"?: string,"webhook_config_id"?: string | null
+                    "attempt"?: number,"created_at"?: string,"delivery_id"?: number,"duration_ms"?: number | null,"error"?: string | null,"id"?: never,"queue_id"?: number,"replay"?: boolean,"response_excerpt"?: string | null,"status_code"?: number | null,"user_id"?: string,"webhook_config_id"?: string | null
                   }
                   Relationships: [
                     {
+      foreignKeyName: "webhook_deliveries_delivery_id_fkey"
+      columns: ["delivery_id"]
+isOneToOne: false
+      referencedRelation: "webhook_endpoint_deliveries"
+      referencedColumns: ["id"]
+    },{
       foreignKeyName: "webhook_deliveries_queue_id_fkey"
       columns: ["queue_id"]
 isOneToOne: false
@@ -603,16 +609,42 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"webhook_queue": {
+                },"webhook_endpoint_deliveries": {
                   Row: {
-                    "attempts": number,"created_at": string,"dedupe_key": string,"event_type": string,"id": number,"last_error": string | null,"locked_until": string | null,"next_attempt_at": string,"payload": NonNullable<Json>,"status": string,"updated_at": string,"user_id": string
+                    "attempts": number,"claim_expires_at": string | null,"claim_id": string | null,"created_at": string,"dead_reason": string | null,"delivered_at": string | null,"event_id": number,"id": number,"last_error": string | null,"last_status_code": number | null,"message_id": string,"next_attempt_at": string,"replay": boolean,"status": string,"updated_at": string,"user_id": string,"webhook_config_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "attempts"?: number,"created_at"?: string,"dedupe_key": string,"event_type": string,"id"?: never,"last_error"?: string | null,"locked_until"?: string | null,"next_attempt_at"?: string,"payload": NonNullable<Json>,"status"?: string,"updated_at"?: string,"user_id": string
+                    "attempts"?: number,"claim_expires_at"?: string | null,"claim_id"?: string | null,"created_at"?: string,"dead_reason"?: string | null,"delivered_at"?: string | null,"event_id": number,"id"?: never,"last_error"?: string | null,"last_status_code"?: number | null,"message_id"?: string,"next_attempt_at"?: string,"replay"?: boolean,"status"?: string,"updated_at"?: string,"user_id": string,"webhook_config_id": string
                   }
                   Update: {
-                    "attempts"?: number,"created_at"?: string,"dedupe_key"?: string,"event_type"?: string,"id"?: never,"last_error"?: string | null,"locked_until"?: string | null,"next_attempt_at"?: string,"payload"?: NonNullable<Json>,"status"?: string,"updated_at"?: string,"user_id"?: string
+                    "attempts"?: number,"claim_expires_at"?: string | null,"claim_id"?: string | null,"created_at"?: string,"dead_reason"?: string | null,"delivered_at"?: string | null,"event_id"?: number,"id"?: never,"last_error"?: string | null,"last_status_code"?: number | null,"message_id"?: string,"next_attempt_at"?: string,"replay"?: boolean,"status"?: string,"updated_at"?: string,"user_id"?: string,"webhook_config_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "webhook_endpoint_deliveries_event_id_fkey"
+      columns: ["event_id"]
+isOneToOne: false
+      referencedRelation: "webhook_queue"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "webhook_endpoint_deliveries_webhook_config_id_fkey"
+      columns: ["webhook_config_id"]
+isOneToOne: false
+      referencedRelation: "webhook_configs"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"webhook_queue": {
+                  Row: {
+                    "created_at": string,"dedupe_key": string,"event_type": string,"id": number,"payload": NonNullable<Json>,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"dedupe_key": string,"event_type": string,"id"?: never,"payload": NonNullable<Json>,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"dedupe_key"?: string,"event_type"?: string,"id"?: never,"payload"?: NonNullable<Json>,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -1078,6 +1110,35 @@ isOneToOne: false
 "release_tool_invocation":
 { Args: { "args_hash": string,"call_id": string,"tool_name": string }; Returns: undefined
                            },
+"replay_failed_webhook_deliveries":
+{ Args: { "created_from": string,"created_to": string,"endpoint": string }; Returns: number
+                           },
+"replay_webhook_delivery":
+{ Args: { "delivery": number }; Returns: {
+              "attempts": number,
+"claim_expires_at": string | null,
+"claim_id": string | null,
+"created_at": string,
+"dead_reason": string | null,
+"delivered_at": string | null,
+"event_id": number,
+"id": number,
+"last_error": string | null,
+"last_status_code": number | null,
+"message_id": string,
+"next_attempt_at": string,
+"replay": boolean,
+"status": string,
+"updated_at": string,
+"user_id": string,
+"webhook_config_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "webhook_endpoint_deliveries"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "request_payout":
 { Args: { "destination": string,"method": string }; Returns: {
               "amount_cents": number,
@@ -1104,6 +1165,14 @@ isOneToOne: false
 "revoke_session":
 { Args: { "session_id": string }; Returns: boolean
                            },
+"rotate_webhook_secret":
+{ Args: { "endpoint": string }; Returns: string
+                           },
+"send_test_webhook":
+{ Args: { "endpoint": string }; Returns: {
+              "delivery_id": number,"message_id": string
+            }[]
+                           },
 "stripe_apply_payment_failed":
 { Args: { "event_created": string,"event_id": string,"event_type": string,"invoice": Json }; Returns: Json
                            },
@@ -1123,6 +1192,19 @@ isOneToOne: false
                            },
 "tracking_session_by_token":
 { Args: { "session_token": string }; Returns: Json
+                           },
+"webhook_claim_deliveries":
+{ Args: { "max_deliveries": number }; Returns: {
+              "attempt": number,"body": string,"claim_id": string,"delivery_id": number,"message_id": string,"replay": boolean,"secrets": (string)[],"url": string
+            }[]
+                           },
+"webhook_next_due_in":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"webhook_record_attempts":
+{ Args: { "claim": string,"results": Json }; Returns: {
+              "disabled_reason": string,"owner_email": string,"url": string,"user_id": string,"webhook_config_id": string
+            }[]
                            }
           }
           Enums: {

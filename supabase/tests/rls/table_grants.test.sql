@@ -46,6 +46,7 @@ insert into expected_grants values
   ('usage_sms', 'authenticated', 'SELECT', null),
   ('webhook_configs', 'authenticated', 'SELECT', null),
   ('webhook_deliveries', 'authenticated', 'SELECT', null),
+  ('webhook_endpoint_deliveries', 'authenticated', 'SELECT', null),
   ('webhook_queue', 'authenticated', 'SELECT', null),
   -- authenticated: writes the owner may make, where a policy allows them
   ('appointments', 'authenticated', 'INSERT', 'customer_email,customer_name,customer_phone,end_at,notes,service,start_at,time_zone,user_id'),
