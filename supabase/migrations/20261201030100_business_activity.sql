@@ -5,7 +5,7 @@
 -- of them, refreshed set-based by the health-scores job.
 -- ============================================================================
 
-create function private.business_activity()
+create function private.business_activity(only_user uuid default null)
 returns table (
   user_id uuid,
   last_sign_in_at timestamptz,
@@ -14,11 +14,15 @@ returns table (
   last_message_at timestamptz,
   last_activity_at timestamptz
 )
-language sql
+-- plpgsql, so each call is planned with its arguments: one business is a few index probes, not a
+-- pass over all of them.
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+begin
+  return query
   select p.id,
          signed_in.at,
          called.at,
@@ -42,9 +46,11 @@ as $$
   left join lateral (
     select m.created_at as at from public.sms_messages m where m.user_id = p.id order by m.created_at desc limit 1
   ) texted on true
+  where only_user is null or p.id = only_user;
+end
 $$;
-comment on function private.business_activity() is 'Per business: when the owner last signed in or used a session, the last answered call, booking and text, and the latest of them.';
-revoke execute on function private.business_activity() from public;
+comment on function private.business_activity(uuid) is 'Per business (all, or one): when the owner last signed in or used a session, the last answered call, booking and text, and the latest of them.';
+revoke execute on function private.business_activity(uuid) from public;
 
 create function private.record_business_activity()
 returns integer

@@ -102,9 +102,6 @@ as $$
     where b.created_at >= now() - interval '28 days' and b.source in ('ai_call', 'calcom') and b.user_id is not null
     group by b.user_id
   ),
-  first_calls as (
-    select c.user_id from public.calls c where c.status = 'ended' and not c.is_demo and c.user_id is not null group by c.user_id
-  ),
   calendars as (
     select i.user_id, bool_or(i.status = 'connected') as connected, bool_or(i.status <> 'connected') as needs_attention
     from public.integrations i where i.provider = 'calcom' group by i.user_id
@@ -119,7 +116,8 @@ as $$
            coalesce(c.answered_28d, 0) as answered_28d,
            coalesce(c.errors_28d, 0) + coalesce(n.negative_28d, 0) as troubled_28d,
            coalesce(k.booked_28d, 0) as booked_28d,
-           f.user_id is not null as first_call,
+           -- The call window is older than any onboarding business, so it holds its first call.
+           coalesce(c.answered_before, 0) + coalesce(c.answered_7d, 0) > 0 as first_call,
            coalesce(cal.connected, false) as calendar_connected,
            coalesce(cal.needs_attention and not cal.connected, false) as calendar_needs_consent,
            d.user_id is not null as endpoint_disabled,
@@ -128,7 +126,6 @@ as $$
     left join call_counts c on c.user_id = b.user_id
     left join negative_calls n on n.user_id = b.user_id
     left join bookings k on k.user_id = b.user_id
-    left join first_calls f on f.user_id = b.user_id
     left join calendars cal on cal.user_id = b.user_id
     left join disabled_endpoints d on d.user_id = b.user_id
     left join lateral (
@@ -138,38 +135,53 @@ as $$
     ) act on true
   ),
   points as (
-    select i.user_id, i.onboarding,
-           case when i.onboarding then jsonb_build_object(
-             'profile_complete', jsonb_build_object('points', case when i.profile_complete then 20 else 0 end, 'weight', 20),
-             'consent', jsonb_build_object('points', case when i.consented then 15 else 0 end, 'weight', 15),
-             'subscription_live', jsonb_build_object('points', case when i.status in ('active', 'trialing') then 20 else 0 end, 'weight', 20),
-             'number_live', jsonb_build_object('points', case when i.number_live then 20 else 0 end, 'weight', 20),
-             'first_call', jsonb_build_object('points', case when i.first_call then 15 else 0 end, 'weight', 15),
-             'calendar_connected', jsonb_build_object('points', case when i.calendar_connected then 10 else 0 end, 'weight', 10))
-           else jsonb_build_object(
-             'answered_calls', jsonb_build_object('weight', 30, 'last_7_days', i.answered_7d, 'weekly_baseline', round(i.weekly_baseline, 2),
-               'points', round(30 * case when i.answered_7d = 0 then 0
-                                         when i.weekly_baseline = 0 then 1
-                                         else least(1, i.answered_7d / i.weekly_baseline) end)),
-             'bookings', jsonb_build_object('weight', 15, 'booked_28_days', i.booked_28d, 'answered_28_days', i.answered_28d,
-               'points', round(15 * least(1, i.booked_28d / greatest(i.answered_28d, 1)::numeric / 0.3))),
-             'billing', jsonb_build_object('weight', 25, 'status', i.status, 'cancel_at_period_end', i.cancel_at_period_end, 'cap_reached', i.capped,
-               'points', greatest(0, case when i.status in ('active', 'trialing') then 25 when i.status = 'past_due' then 8 else 0 end
-                                     - case when i.cancel_at_period_end then 10 else 0 end
-                                     - case when i.capped then 5 else 0 end)),
-             'engagement', jsonb_build_object('weight', 15, 'days_since_sign_in', round(i.days_since_sign_in),
-               'points', case when i.days_since_sign_in <= 7 then 15 when i.days_since_sign_in <= 14 then 10
-                              when i.days_since_sign_in <= 30 then 5 else 0 end),
-             'setup', jsonb_build_object('weight', 10, 'calendar_needs_consent', i.calendar_needs_consent, 'endpoint_disabled', i.endpoint_disabled,
-               'points', case when i.calendar_needs_consent then 0 else 5 end + case when i.endpoint_disabled then 0 else 5 end),
-             'quality', jsonb_build_object('weight', 5, 'troubled_28_days', i.troubled_28d,
-               'points', round(5 * greatest(0, 1 - i.troubled_28d / greatest(i.answered_28d, 1)::numeric))))
-           end as factors
+    select i.*,
+           -- established
+           round(30 * case when i.answered_7d = 0 then 0 when i.weekly_baseline = 0 then 1
+                           else least(1, i.answered_7d / i.weekly_baseline) end)::integer as calls_points,
+           round(15 * least(1, i.booked_28d / greatest(i.answered_28d, 1)::numeric / 0.3))::integer as bookings_points,
+           greatest(0, case when i.status in ('active', 'trialing') then 25 when i.status = 'past_due' then 8 else 0 end
+                       - case when i.cancel_at_period_end then 10 else 0 end
+                       - case when i.capped then 5 else 0 end) as billing_points,
+           case when i.days_since_sign_in <= 7 then 15 when i.days_since_sign_in <= 14 then 10
+                when i.days_since_sign_in <= 30 then 5 else 0 end as engagement_points,
+           case when i.calendar_needs_consent then 0 else 5 end + case when i.endpoint_disabled then 0 else 5 end as setup_points,
+           round(5 * greatest(0, 1 - i.troubled_28d / greatest(i.answered_28d, 1)::numeric))::integer as quality_points,
+           -- onboarding
+           case when i.profile_complete then 20 else 0 end as profile_points,
+           case when i.consented then 15 else 0 end as consent_points,
+           case when i.status in ('active', 'trialing') then 20 else 0 end as subscription_points,
+           case when i.number_live then 20 else 0 end as number_points,
+           case when i.first_call then 15 else 0 end as first_call_points,
+           case when i.calendar_connected then 10 else 0 end as calendar_points
     from inputs i
   ),
   scored as (
-    select p.user_id, p.factors, case when p.onboarding then 'onboarding' else 'established' end as profile,
-           least(100, greatest(0, (select sum((f.value ->> 'points')::numeric) from jsonb_each(p.factors) f)))::integer as score
+    select p.user_id,
+           case when p.onboarding then 'onboarding' else 'established' end as profile,
+           case when p.onboarding
+                then p.profile_points + p.consent_points + p.subscription_points + p.number_points + p.first_call_points + p.calendar_points
+                else p.calls_points + p.bookings_points + p.billing_points + p.engagement_points + p.setup_points + p.quality_points
+           end as score,
+           case when p.onboarding then jsonb_build_object(
+             'profile_complete', jsonb_build_object('points', p.profile_points, 'weight', 20),
+             'consent', jsonb_build_object('points', p.consent_points, 'weight', 15),
+             'subscription_live', jsonb_build_object('points', p.subscription_points, 'weight', 20),
+             'number_live', jsonb_build_object('points', p.number_points, 'weight', 20),
+             'first_call', jsonb_build_object('points', p.first_call_points, 'weight', 15),
+             'calendar_connected', jsonb_build_object('points', p.calendar_points, 'weight', 10))
+           else jsonb_build_object(
+             'answered_calls', jsonb_build_object('points', p.calls_points, 'weight', 30, 'last_7_days', p.answered_7d,
+                                                  'weekly_baseline', round(p.weekly_baseline, 2)),
+             'bookings', jsonb_build_object('points', p.bookings_points, 'weight', 15, 'booked_28_days', p.booked_28d,
+                                            'answered_28_days', p.answered_28d),
+             'billing', jsonb_build_object('points', p.billing_points, 'weight', 25, 'status', p.status,
+                                           'cancel_at_period_end', p.cancel_at_period_end, 'cap_reached', p.capped),
+             'engagement', jsonb_build_object('points', p.engagement_points, 'weight', 15, 'days_since_sign_in', round(p.days_since_sign_in)),
+             'setup', jsonb_build_object('points', p.setup_points, 'weight', 10, 'calendar_needs_consent', p.calendar_needs_consent,
+                                         'endpoint_disabled', p.endpoint_disabled),
+             'quality', jsonb_build_object('points', p.quality_points, 'weight', 5, 'troubled_28_days', p.troubled_28d))
+           end as factors
     from points p
   ),
   history as (

@@ -21,54 +21,63 @@ comment on column public.churn_alerts.reason is 'inactive, low_health, payment_f
 -- Raising and resolving
 -- ---------------------------------------------------------------------------
 
-create function private.churn_risks(only_user uuid default null)
+create function private.churn_risks(reasons text[], only_user uuid default null)
 returns table (user_id uuid, reason text, severity text, details jsonb)
-language sql
+-- plpgsql, so each call is planned with its arguments: a reason not asked for is pruned, and one
+-- business is found by its keys rather than by a pass over every business.
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select a.user_id, 'inactive', 'medium', jsonb_build_object('last_activity_at', a.last_activity_at)
+begin
+  return query
+  select a.user_id, 'inactive'::text, 'medium'::text, jsonb_build_object('last_activity_at', a.last_activity_at)
   from public.subscriptions s
   join public.profiles p on p.id = s.user_id
-  join private.business_activity() a on a.user_id = s.user_id
-  where s.status in ('active', 'trialing', 'past_due') and (only_user is null or s.user_id = only_user)
+  join private.business_activity(only_user) a on a.user_id = s.user_id
+  where 'inactive' = any (reasons) and s.status in ('active', 'trialing', 'past_due') and (only_user is null or s.user_id = only_user)
     and coalesce(a.last_activity_at, p.created_at) < now() - interval '14 days'
   union all
   select h.user_id, 'low_health', case when h.band = 'red' then 'high' else 'medium' end,
          jsonb_build_object('score', h.score, 'band', h.band, 'trend_7d', h.trend_7d)
   from public.customer_health_scores h
-  where (h.band = 'red' or h.trend_7d <= -20) and (only_user is null or h.user_id = only_user)
+  where 'low_health' = any (reasons) and (h.band = 'red' or h.trend_7d <= -20) and (only_user is null or h.user_id = only_user)
   union all
   select s.user_id, 'payment_failed', 'high', jsonb_build_object('status', s.status)
   from public.subscriptions s
-  where s.status in ('past_due', 'unpaid') and (only_user is null or s.user_id = only_user)
+  where 'payment_failed' = any (reasons) and s.status in ('past_due', 'unpaid') and (only_user is null or s.user_id = only_user)
   union all
   select s.user_id, 'cancel_scheduled', 'high', jsonb_build_object('ends_at', s.current_period_end)
   from public.subscriptions s
-  where s.cancel_at_period_end and s.status in ('active', 'trialing', 'past_due') and (only_user is null or s.user_id = only_user)
+  where 'cancel_scheduled' = any (reasons) and s.cancel_at_period_end and s.status in ('active', 'trialing', 'past_due')
+    and (only_user is null or s.user_id = only_user)
   union all
   select l.user_id, 'cap_reached_twice', 'medium', jsonb_build_object('period_start', l.period_start, 'cap_reached_at', l.cap_reached_at)
   from public.usage_limits l
-  where l.cap_reached_at is not null and (only_user is null or l.user_id = only_user)
+  where 'cap_reached_twice' = any (reasons) and l.cap_reached_at is not null and (only_user is null or l.user_id = only_user)
     and exists (
       select 1 from public.ops_alerts o
       where o.kind = 'usage_cap_reached' and o.user_id = l.user_id
         and (o.details ->> 'period_start')::timestamptz < l.period_start
         and (o.details ->> 'period_start')::timestamptz >= l.period_start - interval '45 days'
-    )
+    );
+end
 $$;
-comment on function private.churn_risks(uuid) is 'Every churn risk that holds now (all businesses, or one), with its severity and the facts behind it.';
-revoke execute on function private.churn_risks(uuid) from public;
+comment on function private.churn_risks(text[], uuid) is 'Every churn risk of these reasons that holds now (all businesses, or one), with its severity and the facts behind it; a reason not asked for is not computed.';
+revoke execute on function private.churn_risks(text[], uuid) from public;
 
 create function private.refresh_churn_alerts(reasons text[], only_user uuid default null)
 returns jsonb
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  outcome jsonb;
+begin
   with risks as (
-    select * from private.churn_risks(only_user) r where r.reason = any (reasons)
+    select * from private.churn_risks(reasons, only_user)
   ),
   opened as (
     insert into public.churn_alerts (user_id, reason, severity, details)
@@ -83,7 +92,9 @@ as $$
       and not exists (select 1 from risks r where r.user_id = a.user_id and r.reason = a.reason)
     returning 1
   )
-  select jsonb_build_object('opened', (select count(*) from opened), 'resolved', (select count(*) from resolved))
+  select jsonb_build_object('opened', (select count(*) from opened), 'resolved', (select count(*) from resolved)) into outcome;
+  return outcome;
+end
 $$;
 comment on function private.refresh_churn_alerts(text[], uuid) is 'Opens an alert for each of these reasons that holds and has none open, and resolves open ones whose cause went away.';
 revoke execute on function private.refresh_churn_alerts(text[], uuid) from public;
