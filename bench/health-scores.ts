@@ -89,8 +89,6 @@ try {
 } finally {
   await sql.end();
   await loader.end();
-  if (!process.env.BENCH_KEEP) {
-    dropScratchDatabase();
-    console.log("Scratch database dropped.");
-  }
+  dropScratchDatabase();
+  console.log("Scratch database dropped.");
 }

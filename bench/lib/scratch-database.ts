@@ -34,6 +34,7 @@ export function createScratchDatabase(): { url: string; loaderUrl: string } {
   return { url, loaderUrl: withDatabase(SUPERUSER_URL, SCRATCH_DATABASE) };
 }
 
+/** Dropped as the superuser: `with (force)` must end every session, autovacuum's included. */
 export function dropScratchDatabase(): void {
-  psql(["-c", `drop database if exists ${SCRATCH_DATABASE} with (force)`]);
+  psql(["-c", `drop database if exists ${SCRATCH_DATABASE} with (force)`], undefined, SUPERUSER_URL);
 }
