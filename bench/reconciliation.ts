@@ -2,70 +2,21 @@
 // and 5,000,000 usage rows against a plain sequential scan of the same rows, in a scratch database
 // on the local stack's server (created with every migration, dropped at the end).
 import postgres from "postgres";
+import { loadBusinesses, median, seconds, step, timed } from "./lib/measure.ts";
 import { createScratchDatabase, dropScratchDatabase } from "./lib/scratch-database.ts";
 
 const USERS = 100_000;
-const USER_BATCH = 10_000;
 const CALL_ROWS = 4_000_000;
 const SMS_ROWS = 1_000_000;
 const DRIFTED_USERS = 1_000;
 const SCAN_REPEATS = 3;
 
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  const started = performance.now();
-  const result = await work();
-  return { ms: performance.now() - started, result };
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const { ms, result } = await timed(work);
-  console.log(`  ${label}: ${seconds(ms)}`);
-  return result;
-}
-
-/**
- * profiles.referral_code is 8 random hex characters, so among 100,000 profiles two are likely to
- * draw the same code and fail the batch that holds them (a data-model issue, reported). A batch
- * that fails so is drawn again.
- */
-async function withReferralCodeRetries(insertBatch: () => Promise<unknown>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await insertBatch();
-      return;
-    } catch (error) {
-      const collided = (error as postgres.PostgresError).constraint_name === "profiles_referral_code_key";
-      if (!collided || attempt === 5) throw error;
-    }
-  }
-}
-
-async function load(sql: postgres.Sql) {
-  await step(`${USERS.toLocaleString()} users (auth.users, profiles by trigger)`, async () => {
-    for (let first = 1; first <= USERS; first += USER_BATCH) {
-      await withReferralCodeRetries(() => sql`
-        insert into auth.users (id, email, email_confirmed_at)
-        select gen_random_uuid(), 'bench-' || g || '@bench.test', now() from generate_series(${first}::integer, ${first + USER_BATCH - 1}::integer) as g`);
-    }
-  });
-  await step("subscriptions and usage limits", async () => {
-    await sql`
-      insert into public.subscriptions (user_id, stripe_customer_id, stripe_subscription_id, plan, status, current_period_start, current_period_end, last_event_at)
-      select u.id, 'cus_bench_' || n, 'sub_bench_' || n, (array['core', 'pro', 'elite', 'scale'])[1 + n % 4], 'active',
-             date_trunc('day', now()) - make_interval(days => (n % 28)::integer), date_trunc('day', now()) - make_interval(days => (n % 28)::integer) + interval '1 month', now()
-      from (select id, row_number() over (order by id) as n from auth.users where email like 'bench-%') as u(id, n)`;
-    await sql`
-      insert into public.usage_limits (user_id, period_start, period_end, call_minutes_allowance, sms_allowance)
-      select s.user_id, s.current_period_start, s.current_period_end, p.call_minutes, p.sms
-      from public.subscriptions s join public.plans p on p.id = s.plan`;
-  });
+async function load(sql: postgres.Sql, loader: postgres.Sql) {
+  await loadBusinesses(sql, USERS);
   // The ledgers are loaded with triggers off (charging 5 million rows one by one is not what is
   // measured here); a first reconciliation then sets every counter from them.
   await step(`${CALL_ROWS.toLocaleString()} usage_calls and ${SMS_ROWS.toLocaleString()} usage_sms rows over the last 60 days`, () =>
-    sql.begin(async (tx) => {
+    loader.begin(async (tx) => {
       await tx`set local session_replication_role = replica`;
       await tx`create temporary table bench_users on commit drop as
                select row_number() over (order by user_id) as n, user_id from public.usage_limits`;
@@ -117,11 +68,12 @@ async function reconcile(sql: postgres.Sql) {
 
 console.log(`Reconciliation benchmark: ${USERS.toLocaleString()} businesses, ${(CALL_ROWS + SMS_ROWS).toLocaleString()} usage rows`);
 console.log("Creating the scratch database (base + migrations)...");
-const url = createScratchDatabase();
+const { url, loaderUrl } = createScratchDatabase();
 const sql = postgres(url, { max: 1, onnotice: () => {} });
+const loader = postgres(loaderUrl, { max: 1, onnotice: () => {} });
 try {
   console.log("Loading:");
-  await load(sql);
+  await load(sql, loader);
   const scan = await sequentialScan(sql);
   const withDrift = await reconcile(sql);
   const withoutDrift = await reconcile(sql);
@@ -131,6 +83,7 @@ try {
   console.log(`  reconciliation again, nothing to correct: ${seconds(withoutDrift.ms)} (${withoutDrift.run.users_corrected} corrected), ${(withoutDrift.ms / scan).toFixed(2)}x the scan`);
 } finally {
   await sql.end();
+  await loader.end();
   dropScratchDatabase();
   console.log("Scratch database dropped.");
 }

@@ -3,7 +3,7 @@
 // millions of rows without touching the shared dev database.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { DB_URL, ROOT } from "../../stack/config.ts";
+import { DB_URL, ROOT, SUPERUSER_URL } from "../../stack/config.ts";
 import { applyBase, psql, withDatabase } from "../../stack/database.ts";
 
 // pg_cron installs only in `cron.database_name` (the stack's `postgres`) or in the database its own
@@ -20,16 +20,21 @@ function pushMigrations(url: string): void {
   if (result.status !== 0) throw new Error(`supabase db push failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-/** Creates the scratch database from nothing (dropping a leftover one) and returns its URL. */
-export function createScratchDatabase(): string {
+/**
+ * Creates the scratch database from nothing (dropping a leftover one). `url` connects as postgres,
+ * as the application does; `loaderUrl` as the superuser, for bulk loads that turn triggers off
+ * (`session_replication_role`), which only a superuser may do.
+ */
+export function createScratchDatabase(): { url: string; loaderUrl: string } {
   dropScratchDatabase();
   psql(["-c", `create database ${SCRATCH_DATABASE}`]);
   const url = withDatabase(DB_URL, SCRATCH_DATABASE);
   applyBase(SCRATCH_DATABASE);
   pushMigrations(url);
-  return url;
+  return { url, loaderUrl: withDatabase(SUPERUSER_URL, SCRATCH_DATABASE) };
 }
 
+/** Dropped as the superuser: `with (force)` must end every session, autovacuum's included. */
 export function dropScratchDatabase(): void {
-  psql(["-c", `drop database if exists ${SCRATCH_DATABASE} with (force)`]);
+  psql(["-c", `drop database if exists ${SCRATCH_DATABASE} with (force)`], undefined, SUPERUSER_URL);
 }

@@ -117,14 +117,14 @@ isOneToOne: true
                   ]
                 },"churn_alerts": {
                   Row: {
-                    "created_at": string,"details": NonNullable<Json>,"id": string,"reason": string,"resolved_at": string | null,"severity": string,"status": string,"user_id": string
+                    "acknowledged_at": string | null,"acknowledged_by": string | null,"created_at": string,"details": NonNullable<Json>,"id": string,"reason": string,"resolved_at": string | null,"severity": string,"status": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"details"?: NonNullable<Json>,"id"?: string,"reason": string,"resolved_at"?: string | null,"severity"?: string,"status"?: string,"user_id": string
+                    "acknowledged_at"?: string | null,"acknowledged_by"?: string | null,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: string,"reason": string,"resolved_at"?: string | null,"severity"?: string,"status"?: string,"user_id": string
                   }
                   Update: {
-                    "created_at"?: string,"details"?: NonNullable<Json>,"id"?: string,"reason"?: string,"resolved_at"?: string | null,"severity"?: string,"status"?: string,"user_id"?: string
+                    "acknowledged_at"?: string | null,"acknowledged_by"?: string | null,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: string,"reason"?: string,"resolved_at"?: string | null,"severity"?: string,"status"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -143,16 +143,30 @@ isOneToOne: true
                   Relationships: [
                     
                   ]
-                },"customer_health_scores": {
+                },"customer_health_score_history": {
                   Row: {
-                    "calculated_at": string,"factors": NonNullable<Json>,"score": number,"user_id": string
+                    "band": string,"calculated_at": string,"factors": NonNullable<Json>,"id": number,"profile": string,"score": number,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "calculated_at"?: string,"factors"?: NonNullable<Json>,"score": number,"user_id": string
+                    "band": string,"calculated_at"?: string,"factors": NonNullable<Json>,"id"?: never,"profile": string,"score": number,"user_id": string
                   }
                   Update: {
-                    "calculated_at"?: string,"factors"?: NonNullable<Json>,"score"?: number,"user_id"?: string
+                    "band"?: string,"calculated_at"?: string,"factors"?: NonNullable<Json>,"id"?: never,"profile"?: string,"score"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"customer_health_scores": {
+                  Row: {
+                    "band": string,"calculated_at": string,"factors": NonNullable<Json>,"profile": string,"score": number,"trend_30d": number | null,"trend_7d": number | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "band"?: string,"calculated_at"?: string,"factors"?: NonNullable<Json>,"profile"?: string,"score": number,"trend_30d"?: number | null,"trend_7d"?: number | null,"user_id": string
+                  }
+                  Update: {
+                    "band"?: string,"calculated_at"?: string,"factors"?: NonNullable<Json>,"profile"?: string,"score"?: number,"trend_30d"?: number | null,"trend_7d"?: number | null,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -655,12 +669,36 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "admin_check_quick_onboard":
+            "admin_businesses_at_risk":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "alerts": Json,"band": string,"business_name": string,"email": string,"score": number,"trend_7d": number,"user_id": string
+            }[]
+                           },
+"admin_check_quick_onboard":
 { Args: { "email": string,"plan": string }; Returns: undefined
                            },
 "admin_dashboard_stats":
 { Args: { "days"?: number }; Returns: Json
                            },
+"admin_decide_churn_alert":
+{ Args: { "alert_id": string,"decision": string }; Returns: {
+              "acknowledged_at": string | null,
+"acknowledged_by": string | null,
+"created_at": string,
+"details": NonNullable<Json>,
+"id": string,
+"reason": string,
+"resolved_at": string | null,
+"severity": string,
+"status": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "churn_alerts"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_decide_payout":
 { Args: { "decision": string,"payout_id": string }; Returns: {
               "amount_cents": number,

@@ -67,7 +67,7 @@ select is((select (call_minutes_used, calls_count, sms_used) from pg_temp.limits
 
 select is((select schedule from cron.job where jobname = 'nightly-reconciliation'), '0 3 * * *',
   'pg_cron runs reconciliation at 03:00 every night');
-select matches((select command from cron.job where jobname = 'nightly-reconciliation'), 'private\.reconcile_usage\(''cron''\)',
+select matches((select command from private.cron_jobs where name = 'nightly-reconciliation'), 'private\.reconcile_usage\(''cron''\)',
   'the job runs the reconciliation as cron');
 
 -- ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ insert into expected_grants values
   ('churn_alerts', 'authenticated', 'SELECT', null),
   ('consent_logs', 'authenticated', 'SELECT', null),
   ('customer_health_scores', 'authenticated', 'SELECT', null),
+  ('customer_health_score_history', 'authenticated', 'SELECT', null),
   ('customers', 'authenticated', 'SELECT', null),
   ('dialer_queue', 'authenticated', 'SELECT', null),
   ('error_logs', 'authenticated', 'SELECT', null),
