@@ -34,7 +34,7 @@ declare
   job_command text := (select j.command from private.cron_jobs j where j.name = job_name);
 begin
   if job_command is null then
-    raise exception 'no cron job named %', job_name using errcode = 'P0002';
+    raise exception 'no cron job named %', job_name using errcode = '22023';
   end if;
   if not pg_try_advisory_xact_lock(hashtextextended('private.run_cron_job:' || job_name, 0)) then
     raise notice 'cron job % is still running from its previous start; this start does nothing', job_name;

@@ -20,12 +20,12 @@ begin
   where c.id = endpoint and (c.user_id = private.effective_user_id() or private.acting_as_admin());
   -- Someone else's endpoint is answered like a missing one: its existence is not the caller's business.
   if found_endpoint.id is null then
-    raise exception 'no webhook endpoint %', endpoint using errcode = 'P0002';
+    raise exception 'no webhook endpoint %', endpoint using errcode = 'PT404';
   end if;
   return found_endpoint;
 end
 $$;
-comment on function private.webhook_endpoint_of_caller(uuid) is 'The endpoint, when the caller owns it (or impersonates its owner) or is an admin; P0002 otherwise.';
+comment on function private.webhook_endpoint_of_caller(uuid) is 'The endpoint, when the caller owns it (or impersonates its owner) or is an admin; PT404 otherwise.';
 
 -- ---------------------------------------------------------------------------
 -- Test event
@@ -43,7 +43,7 @@ declare
 begin
   if not target.active then
     raise exception 'the webhook endpoint is disabled (%); enable it first', coalesce(target.disabled_reason, 'by its owner')
-      using errcode = '55000';
+      using errcode = 'PT409';
   end if;
   -- No endpoint subscribes to webhook.test, so the fan-out adds nothing: the test goes to this one.
   insert into public.webhook_queue (user_id, event_type, dedupe_key, payload)
@@ -76,11 +76,11 @@ declare
 begin
   select * into target from public.webhook_endpoint_deliveries d where d.id = delivery for update;
   if target.id is null then
-    raise exception 'no webhook delivery %', delivery using errcode = 'P0002';
+    raise exception 'no webhook delivery %', delivery using errcode = 'PT404';
   end if;
   endpoint := private.webhook_endpoint_of_caller(target.webhook_config_id);
   if target.status not in ('delivered', 'dead') then
-    raise exception 'the delivery is still % and will be attempted again by itself', target.status using errcode = '55000';
+    raise exception 'the delivery is still % and will be attempted again by itself', target.status using errcode = 'PT409';
   end if;
   update public.webhook_endpoint_deliveries d
   set status = 'pending', dead_reason = null, replay = true, next_attempt_at = now()

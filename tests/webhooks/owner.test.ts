@@ -27,7 +27,7 @@ describe("a test event", () => {
     const stranger = await newUser("testevent-stranger");
     const endpoint = await newEndpoint(owner);
     const { error } = await stranger.client.rpc("send_test_webhook", { endpoint: endpoint.id });
-    expect(error?.code).toBe("P0002");
+    expect(error?.code).toBe("PT404");
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(endpoint.received).toHaveLength(0);
   });

@@ -24,7 +24,7 @@ select set_eq(
 select private.setup_cron_jobs();
 select private.setup_cron_jobs();
 select is((select count(*)::int from cron.job), (select count(*)::int from private.cron_jobs), 'setting the jobs up again changes nothing');
-select throws_ok($$ select private.run_cron_job('no-such-job') $$, 'P0002', null, 'the runner refuses a job that is not registered');
+select throws_ok($$ select private.run_cron_job('no-such-job') $$, '22023', null, 'the runner refuses a job that is not registered');
 select lives_ok($$ select private.run_cron_job('prune-logs') $$, 'the runner runs a registered job');
 
 -- ---------------------------------------------------------------------------

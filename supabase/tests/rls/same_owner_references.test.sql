@@ -58,9 +58,14 @@ begin
       insert into public.sms_messages (conversation_id, user_id, direction, body, from_number, to_number, provider)
       values (pg_temp.owner_row('sms_conversations', owner)::uuid, owner, 'inbound', 'hi', '+13035550100', '+17205550100', 'twilio')
       returning id into key;
+    when 'webhook_endpoint_deliveries' then
+      insert into public.webhook_endpoint_deliveries (event_id, webhook_config_id, user_id)
+      values (pg_temp.owner_row('webhook_queue', owner)::bigint, pg_temp.owner_row('webhook_configs', owner)::uuid, owner)
+      returning id into key;
     when 'webhook_deliveries' then
-      insert into public.webhook_deliveries (queue_id, user_id, attempt)
-      values (pg_temp.owner_row('webhook_queue', owner)::bigint, owner, 1) returning id into key;
+      insert into public.webhook_deliveries (queue_id, delivery_id, user_id, attempt)
+      values (pg_temp.owner_row('webhook_queue', owner)::bigint, pg_temp.owner_row('webhook_endpoint_deliveries', owner)::bigint, owner, 1)
+      returning id into key;
     when 'tracking_points' then
       insert into public.tracking_points (session_id, user_id, latitude, longitude)
       values (pg_temp.owner_row('tracking_sessions', owner)::uuid, owner, 39.7, -104.9) returning id into key;
