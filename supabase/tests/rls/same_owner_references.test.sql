@@ -41,7 +41,8 @@ begin
       insert into public.sms_conversations (user_id, customer_phone, business_number)
       values (owner, '+1720' || lpad((random() * 9999999)::int::text, 7, '0'), '+17205550100') returning id into key;
     when 'webhook_configs' then
-      insert into public.webhook_configs (user_id, url) values (owner, 'https://hooks.example.com/' || tag) returning id into key;
+      -- Inactive, so events made for the other fixtures are not fanned out to it.
+      insert into public.webhook_configs (user_id, url, active) values (owner, 'https://hooks.example.com/' || tag, false) returning id into key;
     when 'webhook_queue' then
       insert into public.webhook_queue (user_id, event_type, dedupe_key, payload)
       values (owner, 'call_ended', 'refs:' || tag, '{}') returning id into key;
