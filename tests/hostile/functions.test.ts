@@ -126,6 +126,7 @@ function userFunctionRequests(): { name: string; requests: fc.Arbitrary<Request>
       ),
     },
     { name: "agent-deployer", requests: requestsTo("agent-deployer", [], { user_id: randomUUID() }, ["POST"]) },
+    { name: "master-agent-health", requests: requestsTo("master-agent-health", [], {}, ["POST"]) },
   ];
 }
 

@@ -281,6 +281,20 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"master_agents": {
+                  Row: {
+                    "checked_at": string,"fallback_agent_id": string | null,"healthy": boolean,"industry": string,"problems": (string)[],"recent_calls": number,"recent_error_calls": number,"retell_agent_id": string,"retell_agent_version": number | null,"unhealthy_since": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "checked_at"?: string,"fallback_agent_id"?: string | null,"healthy"?: boolean,"industry": string,"problems"?: (string)[],"recent_calls"?: number,"recent_error_calls"?: number,"retell_agent_id": string,"retell_agent_version"?: number | null,"unhealthy_since"?: string | null
+                  }
+                  Update: {
+                    "checked_at"?: string,"fallback_agent_id"?: string | null,"healthy"?: boolean,"industry"?: string,"problems"?: (string)[],"recent_calls"?: number,"recent_error_calls"?: number,"retell_agent_id"?: string,"retell_agent_version"?: number | null,"unhealthy_since"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"ops_alerts": {
                   Row: {
                     "created_at": string,"dedupe_key": string | null,"details": NonNullable<Json>,"id": string,"kind": string,"message": string,"resolved_at": string | null,"severity": string,"user_id": string | null
@@ -1142,6 +1156,25 @@ isOneToOne: false
 "record_demo_call":
 { Args: { "agent_id"?: string,"call_id": string,"from_number": string,"to_number": string }; Returns: undefined
                            },
+"record_master_agent_health":
+{ Args: { "fallback_agent_id": string,"industry": string,"retell_agent_id": string,"retell_agent_version": number,"retell_problems": (string)[] }; Returns: {
+              "checked_at": string,
+"fallback_agent_id": string | null,
+"healthy": boolean,
+"industry": string,
+"problems": (string)[],
+"recent_calls": number,
+"recent_error_calls": number,
+"retell_agent_id": string,
+"retell_agent_version": number | null,
+"unhealthy_since": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "master_agents"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "record_rejected_webhook_event":
 { Args: { "body_sha256": string,"details": Json,"provider": string,"reason": string,"reason_code": string }; Returns: undefined
                            },

@@ -27,6 +27,7 @@ insert into expected_grants values
   ('impersonation_sessions', 'authenticated', 'SELECT', null),
   ('integrations', 'authenticated', 'SELECT', 'booking_url,connected_at,created_at,default_event_type_id,external_email,external_user_id,external_username,id,provider,scopes,status,time_zone,token_expires_at,updated_at,user_id'),
   ('leads', 'authenticated', 'SELECT', null),
+  ('master_agents', 'authenticated', 'SELECT', null),
   ('ops_alerts', 'authenticated', 'SELECT', null),
   ('payout_requests', 'authenticated', 'SELECT', null),
   ('plans', 'authenticated', 'SELECT', null),
