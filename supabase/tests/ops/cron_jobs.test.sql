@@ -13,7 +13,7 @@ select results_eq(
             ('kick-due-agent-deployments', '* * * * *'), ('kick-due-webhook-deliveries', '* * * * *'), ('master-agent-health', '*/3 * * * *'),
             ('nightly-reconciliation', '0 3 * * *'),
             ('prune-calcom-oauth-states', '23 * * * *'), ('prune-logs', '47 2 * * *'),
-            ('prune-rate-limit-counters', '17 * * * *'), ('run-queued-reconciliations', '* * * * *'),
+            ('prune-rate-limit-counters', '17 * * * *'), ('retell-template-sync', '* * * * *'), ('run-queued-reconciliations', '* * * * *'),
             ('webhook-health-check', '*/15 * * * *') $$,
   'the registry holds every job of the project with its schedule'
 );

@@ -32,6 +32,7 @@ insert into expected_grants values
   ('payout_requests', 'authenticated', 'SELECT', null),
   ('plans', 'authenticated', 'SELECT', null),
   ('profiles', 'authenticated', 'SELECT', null),
+  ('prompt_templates', 'authenticated', 'SELECT', null),
   ('reconciliation_runs', 'authenticated', 'SELECT', null),
   ('referral_settings', 'authenticated', 'SELECT', null),
   ('referrals', 'authenticated', 'SELECT', null),
