@@ -17,6 +17,8 @@ export function retellSeed(env: Record<string, string>) {
     agent_id: id,
     agent_name: name,
     voice_id: env.RETELL_VOICE_ID,
+    // Call events go to our retell-webhook, as the master-agent-health check expects.
+    webhook_url: `${env.SUPABASE_URL}/functions/v1/retell-webhook`,
     response_engine: { type: "retell-llm", llm_id: llmId },
   });
   return {
@@ -25,6 +27,8 @@ export function retellSeed(env: Record<string, string>) {
       agent(env.RETELL_MASTER_AGENT_ID_HVAC, env.RETELL_LLM_ID_HVAC, "HVAC master"),
       agent(env.RETELL_MASTER_AGENT_ID_PLUMBING, env.RETELL_LLM_ID_PLUMBING, "Plumbing master"),
       agent(env.RETELL_DEMO_AGENT_ID, env.RETELL_LLM_ID_HVAC, "Demo"),
+      agent(env.RETELL_FALLBACK_AGENT_ID_HVAC, env.RETELL_LLM_ID_HVAC, "HVAC fallback"),
+      agent(env.RETELL_FALLBACK_AGENT_ID_PLUMBING, env.RETELL_LLM_ID_PLUMBING, "Plumbing fallback"),
     ],
   };
 }

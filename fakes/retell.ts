@@ -393,6 +393,13 @@ export function createRetellFake(options: RetellFakeOptions): {
     return json(201, agent);
   }
 
+  /** Deletes every version of the agent (retell-sdk `agent.delete`: DELETE /delete-agent/{id}, no body). */
+  function deleteAgent({ params }: Request): Reply {
+    historyOf("agent", params.id);
+    state.agents.delete(params.id);
+    return { status: 204 };
+  }
+
   function getAgent({ params, query }: Request): Reply {
     return json(200, readVersion(historyOf("agent", params.id), query, `agent ${params.id}`));
   }
@@ -577,6 +584,7 @@ export function createRetellFake(options: RetellFakeOptions): {
     .on("POST /create-agent", api(createAgent))
     .on("GET /get-agent/:id", api(getAgent))
     .on("PATCH /update-agent/:id", api(updateAgent))
+    .on("DELETE /delete-agent/:id", api(deleteAgent))
     .on("POST /publish-agent-version/:id", api(publishAgentVersion))
     .on("POST /create-agent-version/:id", api(createAgentVersion))
     .on("GET /list-agent-versions/:id", api(listAgentVersions))

@@ -126,6 +126,8 @@ function userFunctionRequests(): { name: string; requests: fc.Arbitrary<Request>
       ),
     },
     { name: "agent-deployer", requests: requestsTo("agent-deployer", [], { user_id: randomUUID() }, ["POST"]) },
+    { name: "master-agent-health", requests: requestsTo("master-agent-health", [], {}, ["POST"]) },
+    { name: "retell-template-sync", requests: requestsTo("retell-template-sync", [], { force: true }, ["POST"]) },
   ];
 }
 

@@ -281,6 +281,20 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"master_agents": {
+                  Row: {
+                    "checked_at": string,"fallback_agent_id": string | null,"healthy": boolean,"industry": string,"problems": (string)[],"recent_calls": number,"recent_error_calls": number,"retell_agent_id": string,"retell_agent_version": number | null,"template_checked_at": string | null,"template_hash": string | null,"template_llm_id": string | null,"template_llm_version": number | null,"template_push_started_at": string | null,"template_version": number | null,"unhealthy_since": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "checked_at"?: string,"fallback_agent_id"?: string | null,"healthy"?: boolean,"industry": string,"problems"?: (string)[],"recent_calls"?: number,"recent_error_calls"?: number,"retell_agent_id": string,"retell_agent_version"?: number | null,"template_checked_at"?: string | null,"template_hash"?: string | null,"template_llm_id"?: string | null,"template_llm_version"?: number | null,"template_push_started_at"?: string | null,"template_version"?: number | null,"unhealthy_since"?: string | null
+                  }
+                  Update: {
+                    "checked_at"?: string,"fallback_agent_id"?: string | null,"healthy"?: boolean,"industry"?: string,"problems"?: (string)[],"recent_calls"?: number,"recent_error_calls"?: number,"retell_agent_id"?: string,"retell_agent_version"?: number | null,"template_checked_at"?: string | null,"template_hash"?: string | null,"template_llm_id"?: string | null,"template_llm_version"?: number | null,"template_push_started_at"?: string | null,"template_version"?: number | null,"unhealthy_since"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"ops_alerts": {
                   Row: {
                     "created_at": string,"dedupe_key": string | null,"details": NonNullable<Json>,"id": string,"kind": string,"message": string,"resolved_at": string | null,"severity": string,"user_id": string | null
@@ -333,6 +347,20 @@ isOneToOne: false
                   }
                   Update: {
                     "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id"?: string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"prompt_templates": {
+                  Row: {
+                    "begin_message": string | null,"created_at": string,"dynamic_variables": (string)[],"general_prompt": string,"general_tools": NonNullable<Json>,"id": string,"industry": string,"version": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "begin_message"?: string | null,"created_at"?: string,"dynamic_variables"?: (string)[],"general_prompt": string,"general_tools"?: NonNullable<Json>,"id"?: string,"industry": string,"version": number
+                  }
+                  Update: {
+                    "begin_message"?: string | null,"created_at"?: string,"dynamic_variables"?: (string)[],"general_prompt"?: string,"general_tools"?: NonNullable<Json>,"id"?: string,"industry"?: string,"version"?: number
                   }
                   Relationships: [
                     
@@ -882,6 +910,23 @@ isOneToOne: false
 "admin_resolve_ops_alert":
 { Args: { "alert_id": string }; Returns: boolean
                            },
+"admin_save_prompt_template":
+{ Args: { "begin_message"?: string,"dynamic_variables"?: (string)[],"general_prompt": string,"general_tools"?: Json,"industry": string }; Returns: {
+              "begin_message": string | null,
+"created_at": string,
+"dynamic_variables": (string)[],
+"general_prompt": string,
+"general_tools": NonNullable<Json>,
+"id": string,
+"industry": string,
+"version": number
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "prompt_templates"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_set_access_code":
 { Args: { "code": string }; Returns: undefined
                            },
@@ -1142,8 +1187,36 @@ isOneToOne: false
 "record_demo_call":
 { Args: { "agent_id"?: string,"call_id": string,"from_number": string,"to_number": string }; Returns: undefined
                            },
+"record_master_agent_health":
+{ Args: { "fallback_agent_id": string,"industry": string,"retell_agent_id": string,"retell_agent_version": number,"retell_problems": (string)[] }; Returns: {
+              "checked_at": string,
+"fallback_agent_id": string | null,
+"healthy": boolean,
+"industry": string,
+"problems": (string)[],
+"recent_calls": number,
+"recent_error_calls": number,
+"retell_agent_id": string,
+"retell_agent_version": number | null,
+"template_checked_at": string | null,
+"template_hash": string | null,
+"template_llm_id": string | null,
+"template_llm_version": number | null,
+"template_push_started_at": string | null,
+"template_version": number | null,
+"unhealthy_since": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "master_agents"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "record_rejected_webhook_event":
 { Args: { "body_sha256": string,"details": Json,"provider": string,"reason": string,"reason_code": string }; Returns: undefined
+                           },
+"record_template_sync":
+{ Args: { "industry": string,"llm_id"?: string,"llm_version"?: number,"outcome": string,"retell_agent_id": string,"template_hash"?: string,"template_version"?: number }; Returns: undefined
                            },
 "release_tool_invocation":
 { Args: { "args_hash": string,"call_id": string,"tool_name": string }; Returns: undefined
@@ -1227,6 +1300,9 @@ isOneToOne: false
 { Args: Record<PropertyKey, never>; Returns: {
               "call_minutes_allowance": number,"call_minutes_left": number,"call_minutes_used": number,"cancel_at_period_end": boolean,"cap_reached_at": string,"current_period_end": string,"current_period_start": string,"overage_policy": string,"plan": string,"plan_name": string,"sms_allowance": number,"sms_left": number,"sms_used": number,"status": string,"topup_call_minutes": number,"topup_sms": number
             }[]
+                           },
+"template_sync_state":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            },
 "tracking_session_by_token":
 { Args: { "session_token": string }; Returns: Json

@@ -23,6 +23,8 @@ export type InboundContext = {
   refusal_reason: "unknown_number" | "subscription_inactive" | "over_cap" | null;
   business: BusinessForCall | null;
   agent: { model: "shared" | "dedicated"; retell_agent_id: string | null; retell_agent_version: number | null } | null;
+  /** Calls only: while the industry's master agent is unhealthy, the fallback agent to answer with. */
+  failover_agent?: { agent_id: string } | null;
   /** Set the first time a billing period's cap is hit (and the owner wants email notices). */
   cap_notice?: CapNotice | null;
 };
@@ -82,6 +84,9 @@ export function inboundAnswer(context: InboundContext | null): InboundAnswer {
   if (context.agent?.model === "dedicated" && context.agent.retell_agent_id) {
     answer.override_agent_id = context.agent.retell_agent_id;
     if (context.agent.retell_agent_version !== null) answer.override_agent_version = context.agent.retell_agent_version;
+  } else if (context.failover_agent) {
+    // Model A while the master is unhealthy (master-agent-health): the configured fallback agent.
+    answer.override_agent_id = context.failover_agent.agent_id;
   }
   return answer;
 }
