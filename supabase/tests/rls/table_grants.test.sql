@@ -36,6 +36,8 @@ insert into expected_grants values
   ('referrals', 'authenticated', 'SELECT', null),
   ('sms_conversations', 'authenticated', 'SELECT', null),
   ('sms_messages', 'authenticated', 'SELECT', null),
+  ('sms_consents', 'authenticated', 'SELECT', null),
+  ('sms_consent_events', 'authenticated', 'SELECT', null),
   ('subscriptions', 'authenticated', 'SELECT', null),
   ('tool_invocations', 'authenticated', 'SELECT', null),
   ('topup_products', 'authenticated', 'SELECT', null),
