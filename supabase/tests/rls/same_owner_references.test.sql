@@ -102,10 +102,6 @@ begin
   return 'accepted';
 exception when foreign_key_violation then
   return 'refused';
--- The same-owner trigger runs before the unique checks, so a unique violation means it let the
--- reference through (a fresh outbox event fans out to the owner's fresh endpoint on its own).
-when unique_violation then
-  return 'accepted';
 end
 $$;
 
