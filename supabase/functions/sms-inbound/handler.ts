@@ -13,6 +13,7 @@ import { verifiedTwilioForm } from "../_shared/twilio.ts";
 import { EventRejected, refusedByDatabase, rejectEvent } from "../_shared/webhook-events.ts";
 import { requireEnv } from "../_shared/env.ts";
 import { isE164 } from "../../../packages/shared/src/phone.ts";
+import { storableText } from "../../../packages/shared/src/json-limits.ts";
 
 const FUNCTION_NAME = "sms-inbound";
 
@@ -63,7 +64,10 @@ export async function handleSmsInbound(request: Request): Promise<Response> {
         fn: FUNCTION_NAME,
         rawBody: raw,
         rejection: error,
-        ids: { message_sid: params.MessageSid?.slice(0, 64) ?? null, to: params.To?.slice(0, 32) ?? null },
+        ids: {
+          message_sid: params.MessageSid === undefined ? null : storableText(params.MessageSid, 64),
+          to: params.To === undefined ? null : storableText(params.To, 32),
+        },
         requestId,
       });
     }
