@@ -1,21 +1,23 @@
-// The SMS webhook and the owner's send, tried as a hostile sender would: Twilio forms generated from
-// one fixed seed (a genuine inbound SMS with one field hostile or missing, and bodies that are not a
-// form at all), each sent correctly signed and badly signed; and generated send-sms bodies with a
-// genuine token. A correctly signed form is answered 200 (TwiML, or a rejection recorded for an
-// operator), never a 5xx, within Twilio's 15 s; a badly signed one is refused and writes no row.
+// The SMS webhooks and the owner's send, tried as a hostile sender would: Twilio forms generated from
+// one fixed seed (a genuine inbound SMS or status callback with one field hostile or missing, and
+// bodies that are not a form at all), each sent correctly signed and badly signed; and generated
+// send-sms bodies with a genuine token. A correctly signed form is answered 2xx (TwiML, 204, or a
+// rejection recorded for an operator), never a 5xx, within Twilio's 15 s; a badly signed one is
+// refused and writes no row.
 import fc from "fast-check";
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildInboundSms, signTwilioRequest } from "../../fakes/twilio.ts";
 import { functionEnv } from "../../stack/functions.ts";
 import { newBusiness, uniquePhone, type Business } from "../calls/fixtures.ts";
-import { callFunction, FUNCTIONS_URL } from "../helpers/stack.ts";
+import { API_URL, callFunction, FUNCTIONS_URL } from "../helpers/stack.ts";
 import { broken, countingWrites, expectRejected, generated, nastyString, reportAfterAll, rowsIn, sendAll, tally } from "./hostile.ts";
 
 reportAfterAll("sms");
 
 const env = functionEnv();
-const URL_ = `${FUNCTIONS_URL}/sms-inbound`;
+const INBOUND_URL = `${FUNCTIONS_URL}/sms-inbound`;
+const STATUS_URL = `${FUNCTIONS_URL}/sms-status`;
 /** Twilio waits 15 s for the whole answer (contracts.md §4). */
 const TWILIO_TIMEOUT_MS = 15_000;
 
@@ -26,10 +28,10 @@ function formOf(raw: string): Record<string, string> {
   return params;
 }
 
-async function post(raw: string, signature: string | null) {
+async function post(url: string, raw: string, signature: string | null) {
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
   if (signature !== null) headers["x-twilio-signature"] = signature;
-  const response = await fetch(URL_, { method: "POST", headers, body: raw });
+  const response = await fetch(url, { method: "POST", headers, body: raw });
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -40,20 +42,36 @@ async function post(raw: string, signature: string | null) {
   return { status: response.status, body };
 }
 
-const signedPost = (raw: string) => post(raw, signTwilioRequest(env.TWILIO_AUTH_TOKEN, URL_, formOf(raw)));
+const signedPost = (url: string, raw: string) => post(url, raw, signTwilioRequest(env.TWILIO_AUTH_TOKEN, url, formOf(raw)));
 
 /** Missing, empty, wrong-token, other-URL, other-body and truncated signatures, in turn. */
-function badSignature(raw: string, index: number): string | null {
+function badSignature(url: string, raw: string, index: number): string | null {
   const params = formOf(raw);
   const forms = [
     () => null,
     () => "",
-    () => signTwilioRequest("not-the-auth-token", URL_, params),
-    () => signTwilioRequest(env.TWILIO_AUTH_TOKEN, "http://127.0.0.1:54332/sms-inbound", params),
-    () => signTwilioRequest(env.TWILIO_AUTH_TOKEN, URL_, { ...params, Body: `${params.Body ?? ""}!` }),
-    () => signTwilioRequest(env.TWILIO_AUTH_TOKEN, URL_, params).slice(0, -2),
+    () => signTwilioRequest("not-the-auth-token", url, params),
+    () => signTwilioRequest(env.TWILIO_AUTH_TOKEN, url.replace(API_URL, "http://127.0.0.1:54332"), params),
+    () => signTwilioRequest(env.TWILIO_AUTH_TOKEN, url, { ...params, Extra: "1" }),
+    () => signTwilioRequest(env.TWILIO_AUTH_TOKEN, url, params).slice(0, -2),
   ];
   return forms[index % forms.length]();
+}
+
+/** Bodies that are not a Twilio form at all. */
+const strange = fc.oneof(fc.constantFrom("", "=", "&&&", "%", "%zz=1", "Body=%00", "a=1&a=2"), fc.string({ unit: "binary", maxLength: 64 }));
+
+/** A genuine form with one field hostile, removed, or a hostile extra field. */
+function mutationsOfForm(genuine: () => Record<string, string>, fields: string[]) {
+  return fc.oneof(
+    fc.tuple(fc.constantFrom(...fields), nastyString).map(([field, value]) => ({ ...genuine(), [field]: value })),
+    fc.constantFrom(...fields).map((field) => {
+      const form = genuine();
+      delete form[field];
+      return form;
+    }),
+    fc.tuple(nastyString, nastyString).map(([field, value]) => ({ ...genuine(), [field]: value })),
+  ).map((form) => new URLSearchParams(form).toString());
 }
 
 describe("sms-inbound", () => {
@@ -63,19 +81,7 @@ describe("sms-inbound", () => {
   });
 
   const genuine = () => buildInboundSms({ AccountSid: env.TWILIO_ACCOUNT_SID, From: uniquePhone(), To: business.number, Body: "Hello" });
-  const FIELDS = ["MessageSid", "AccountSid", "From", "To", "Body", "NumMedia", "NumSegments", "SmsStatus"];
-  /** A genuine form with one field hostile, removed, or a hostile extra field. */
-  const mutated = () =>
-    fc.oneof(
-      fc.tuple(fc.constantFrom(...FIELDS), nastyString).map(([field, value]) => ({ ...genuine(), [field]: value })),
-      fc.constantFrom(...FIELDS).map((field) => {
-        const form: Record<string, string> = genuine();
-        delete form[field];
-        return form;
-      }),
-      fc.tuple(nastyString, nastyString).map(([field, value]) => ({ ...genuine(), [field]: value })),
-    ).map((form) => new URLSearchParams(form).toString());
-  const strange = fc.oneof(fc.constantFrom("", "=", "&&&", "%", "%zz=1", "Body=%00", "a=1&a=2"), fc.string({ unit: "binary", maxLength: 64 }));
+  const mutated = () => mutationsOfForm(genuine, ["MessageSid", "AccountSid", "From", "To", "Body", "NumMedia", "NumSegments", "SmsStatus"]);
 
   it("rejects a NUL in the text, an unknown To number and another account's form for an operator, instead of a 5xx", async () => {
     for (const form of [
@@ -84,21 +90,44 @@ describe("sms-inbound", () => {
       { ...genuine(), AccountSid: `AC${"1".repeat(32)}` },
     ]) {
       const raw = new URLSearchParams(form).toString();
-      await expectRejected(await signedPost(raw), "twilio", raw);
+      await expectRejected(await signedPost(INBOUND_URL, raw), "twilio", raw);
     }
   });
 
   it("answers every correctly signed generated form 200, stored or rejected for an operator, within Twilio's timeout", async () => {
     const inputs = [...generated(mutated(), 120, 301), ...generated(strange, 30, 302)];
-    const { result: sent, written } = await countingWrites(() => sendAll(inputs, (raw) => signedPost(raw)));
+    const { result: sent, written } = await countingWrites(() => sendAll(inputs, (raw) => signedPost(INBOUND_URL, raw)));
     tally("sms-inbound", "correctly signed", sent, rowsIn(written));
     expect(broken(sent, { allowed: (s) => s === 200, budgetMs: TWILIO_TIMEOUT_MS })).toEqual([]);
   });
 
   it("refuses every badly signed form with 401 and writes no row anywhere", async () => {
     const inputs = [...generated(mutated(), 60, 303), new URLSearchParams(genuine()).toString()];
-    const { result: sent, written } = await countingWrites(() => sendAll(inputs, (raw, i) => post(raw, badSignature(raw, i))));
+    const { result: sent, written } = await countingWrites(() => sendAll(inputs, (raw, i) => post(INBOUND_URL, raw, badSignature(INBOUND_URL, raw, i))));
     tally("sms-inbound", "badly signed", sent, rowsIn(written));
+    expect(broken(sent, { allowed: (s) => s === 401, budgetMs: TWILIO_TIMEOUT_MS })).toEqual([]);
+    expect(written).toEqual({});
+  });
+});
+
+describe("sms-status", () => {
+  const genuine = (): Record<string, string> => {
+    const sid = `SM${randomUUID().replaceAll("-", "")}`;
+    return { AccountSid: env.TWILIO_ACCOUNT_SID, MessageSid: sid, SmsSid: sid, MessageStatus: "delivered", SmsStatus: "delivered", ApiVersion: "2010-04-01", ErrorCode: "30003" };
+  };
+  const mutated = () => mutationsOfForm(genuine, ["MessageSid", "AccountSid", "MessageStatus", "ErrorCode"]);
+
+  it("answers every correctly signed generated callback 2xx, applied, ignored or rejected for an operator, within Twilio's timeout", async () => {
+    const inputs = [...generated(mutated(), 80, 305), ...generated(strange, 20, 306)];
+    const { result: sent, written } = await countingWrites(() => sendAll(inputs, (raw) => signedPost(STATUS_URL, raw)));
+    tally("sms-status", "correctly signed", sent, rowsIn(written));
+    expect(broken(sent, { allowed: (s) => s === 200 || s === 204, budgetMs: TWILIO_TIMEOUT_MS })).toEqual([]);
+  });
+
+  it("refuses every badly signed callback with 401 and writes no row anywhere", async () => {
+    const inputs = [...generated(mutated(), 40, 307), new URLSearchParams(genuine()).toString()];
+    const { result: sent, written } = await countingWrites(() => sendAll(inputs, (raw, i) => post(STATUS_URL, raw, badSignature(STATUS_URL, raw, i))));
+    tally("sms-status", "badly signed", sent, rowsIn(written));
     expect(broken(sent, { allowed: (s) => s === 401, budgetMs: TWILIO_TIMEOUT_MS })).toEqual([]);
     expect(written).toEqual({});
   });

@@ -188,3 +188,54 @@ describe("reads", () => {
     expect(theirs.data).toEqual([]);
   });
 });
+
+describe("sms-status", () => {
+  const STATUS_URL = `${FUNCTIONS_URL}/sms-status`;
+  const callback = (sid: string, status: string, errorCode?: string) => {
+    const params: Record<string, string> = {
+      AccountSid: env.TWILIO_ACCOUNT_SID, MessageSid: sid, SmsSid: sid, MessageStatus: status, SmsStatus: status, ApiVersion: "2010-04-01",
+    };
+    if (errorCode) params.ErrorCode = errorCode;
+    return fetch(STATUS_URL, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signTwilioRequest(env.TWILIO_AUTH_TOKEN, STATUS_URL, params) },
+      body: new URLSearchParams(params).toString(),
+    });
+  };
+  const stored = async (id: string) => (await sql`select status, error_code from public.sms_messages where id = ${id}`)[0];
+
+  it("moves a sent message forward only, in any order", async () => {
+    const b = await newBusiness();
+    const customer = uniquePhone();
+    await customerTexts(b, customer, "Hello?");
+    const sent = await ownerSends(b, customer, "Hi there");
+    const { id, provider_message_id: sid } = sent.body.message;
+    expect((await callback(sid, "delivered")).status).toBe(204);
+    expect((await callback(sid, "sent")).status).toBe(204);
+    expect(await stored(id)).toEqual({ status: "delivered", error_code: null });
+  });
+
+  it("gives the charge back once when the carrier could not deliver", async () => {
+    const b = await newBusiness();
+    const customer = uniquePhone();
+    await customerTexts(b, customer, "Hello?");
+    const sent = await ownerSends(b, customer, "Hi there");
+    const { id, provider_message_id: sid } = sent.body.message;
+    expect((await sql`select sms_used from public.usage_limits where user_id = ${b.user.id}`)[0].sms_used).toBe(1);
+    await callback(sid, "undelivered", "30003");
+    await callback(sid, "undelivered", "30003");
+    await callback(sid, "delivered");
+    expect(await stored(id)).toEqual({ status: "failed", error_code: "30003" });
+    expect((await sql`select sms_used from public.usage_limits where user_id = ${b.user.id}`)[0].sms_used).toBe(0);
+  });
+
+  it("refuses a badly signed callback and changes nothing", async () => {
+    const params = { AccountSid: env.TWILIO_ACCOUNT_SID, MessageSid: `SM${"a".repeat(32)}`, MessageStatus: "failed" };
+    const response = await fetch(STATUS_URL, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signTwilioRequest("wrong", STATUS_URL, params) },
+      body: new URLSearchParams(params).toString(),
+    });
+    expect(response.status).toBe(401);
+  });
+});

@@ -1280,6 +1280,9 @@ isOneToOne: false
 "twilio_sms_inbound":
 { Args: { "body": string,"from_number": string,"message_sid": string,"to_number": string }; Returns: Json
                            },
+"twilio_sms_status":
+{ Args: { "error_code": string,"message_sid": string,"message_status": string }; Returns: Json
+                           },
 "webhook_claim_deliveries":
 { Args: { "max_deliveries": number }; Returns: {
               "attempt": number,"body": string,"claim_id": string,"delivery_id": number,"message_id": string,"replay": boolean,"secrets": (string)[],"url": string

@@ -10,8 +10,12 @@ import { HttpError } from "./http.ts";
  * function's public path and the query the request came with.
  */
 export function publicFunctionUrl(request: Request, functionName: string): string {
-  const { search } = new URL(request.url);
-  return `${requireEnv("SUPABASE_URL").replace(/\/$/, "")}/functions/v1/${functionName}${search}`;
+  return functionUrl(functionName) + new URL(request.url).search;
+}
+
+/** A function's public address, as Twilio is configured to call it. */
+function functionUrl(functionName: string): string {
+  return `${requireEnv("SUPABASE_URL").replace(/\/$/, "")}/functions/v1/${functionName}`;
 }
 
 /**
@@ -46,7 +50,13 @@ export async function sendTwilioSms(m: { from: string; to: string; body: string 
       Authorization: `Basic ${btoa(`${accountSid}:${requireEnv("TWILIO_AUTH_TOKEN")}`)}`,
       "Content-Type": "application/x-www-form-urlencoded",
     },
-    body: new URLSearchParams({ From: m.from, To: m.to, Body: m.body }),
+    body: new URLSearchParams({
+      From: m.from,
+      To: m.to,
+      Body: m.body,
+      // Where Twilio reports sent, delivered, undelivered and failed (the sms-status function).
+      StatusCallback: functionUrl("sms-status"),
+    }),
     signal: AbortSignal.timeout(10_000),
   });
   const answer = await response.json().catch(() => ({}));

@@ -2,7 +2,7 @@
 -- path with the consent ledger (both providers), and the owner's send: opt-out, sender, quiet
 -- hours, the allowance in segments, idempotency, a provider failure giving the charge back, 21610.
 begin;
-select plan(71);
+select plan(76);
 
 -- ---------------------------------------------------------------------------
 -- Keywords: whole message, any case; revocations in other words; nothing about appointments
@@ -159,6 +159,19 @@ select ok(not private.sms_quiet_hours('America/New_York', '2026-12-01 14:00:00+0
 select tests.act_as('other');
 select is(pg_temp.send('+15015550304', 'Hello', 'k-other') ->> 'refusal', 'no_sms_sender', 'a business without a number cannot send');
 select is((select count(*)::int from public.sms_consents), 0, 'and reads no other business''s consent ledger');
+
+reset role;
+
+-- A status callback that comes before send-sms has recorded the sid waits for it.
+select pg_temp.text_in('pending customer', 'SM' || repeat('9', 32), 'Hi', '+15015550305');
+select tests.act_as('owner');
+select is(pg_temp.send('+15015550305', 'Early callback', 'k-5') ->> 'send', 'true', 'a send whose callback comes first');
+reset role;
+select is(public.twilio_sms_status('SM' || repeat('8', 32), 'delivered', null) ->> 'pending', 'true', 'a callback before its sid is known waits');
+select is(public.finish_sms_send((select id from public.sms_messages where idempotency_key = 'k-5'), 'SM' || repeat('8', 32), null) ->> 'status',
+          'delivered', 'and applies when send-sms records the sid');
+select is(public.twilio_sms_status('SM' || repeat('8', 32), 'sent', null) ->> 'status', 'delivered', 'a late sent does not move it back');
+select is(public.twilio_sms_status('SM' || repeat('8', 32), 'sending', null) ->> 'applied', 'false', 'statuses we do not record are ignored');
 
 select * from finish();
 rollback;
