@@ -184,6 +184,8 @@ describe("reads", () => {
     await customerTexts(b, customer, "STOP");
     const mine = await b.user.client.from("sms_consents").select("customer_phone, opted_out");
     expect(mine.data).toEqual([{ customer_phone: customer, opted_out: true }]);
+    const inbox = await b.user.client.from("sms_conversation_summaries").select("customer_phone, unread_count, opted_out, last_message_body");
+    expect(inbox.data).toEqual([{ customer_phone: customer, unread_count: 1, opted_out: true, last_message_body: "STOP" }]);
     const theirs = await other.user.client.from("sms_messages").select("id");
     expect(theirs.data).toEqual([]);
   });

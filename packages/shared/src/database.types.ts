@@ -435,14 +435,14 @@ isOneToOne: false
                   ]
                 },"sms_conversations": {
                   Row: {
-                    "business_number": string,"created_at": string,"customer_phone": string,"id": string,"last_message_at": string | null,"updated_at": string,"user_id": string
+                    "business_number": string,"created_at": string,"customer_phone": string,"id": string,"last_message_at": string | null,"owner_read_at": string | null,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "business_number": string,"created_at"?: string,"customer_phone": string,"id"?: string,"last_message_at"?: string | null,"updated_at"?: string,"user_id": string
+                    "business_number": string,"created_at"?: string,"customer_phone": string,"id"?: string,"last_message_at"?: string | null,"owner_read_at"?: string | null,"updated_at"?: string,"user_id": string
                   }
                   Update: {
-                    "business_number"?: string,"created_at"?: string,"customer_phone"?: string,"id"?: string,"last_message_at"?: string | null,"updated_at"?: string,"user_id"?: string
+                    "business_number"?: string,"created_at"?: string,"customer_phone"?: string,"id"?: string,"last_message_at"?: string | null,"owner_read_at"?: string | null,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -460,6 +460,12 @@ isOneToOne: false
                   }
                   Relationships: [
                     {
+      foreignKeyName: "sms_messages_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "sms_conversation_summaries"
+      referencedColumns: ["id"]
+    },{
       foreignKeyName: "sms_messages_conversation_id_fkey"
       columns: ["conversation_id"]
 isOneToOne: false
@@ -706,7 +712,15 @@ isOneToOne: false
                 }
           }
           Views: {
-            [_ in never]: never
+            "sms_conversation_summaries": {
+                  Row: {
+                    "business_number": string,"customer_phone": string,"id": string,"last_message_at": string | null,"last_message_body": string | null,"last_message_direction": string | null,"last_message_status": string | null,"opted_out": boolean | null,"unread_count": number | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Functions: {
             "admin_businesses_at_risk":
@@ -1154,6 +1168,9 @@ isOneToOne: false
                            },
 "inbound_sms_context":
 { Args: { "body": string,"chat_id": string,"from_number": string,"to_number": string }; Returns: Json
+                           },
+"mark_sms_conversation_read":
+{ Args: { "conversation_id": string }; Returns: undefined
                            },
 "my_sessions":
 { Args: Record<PropertyKey, never>; Returns: {

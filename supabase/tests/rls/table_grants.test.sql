@@ -38,6 +38,7 @@ insert into expected_grants values
   ('sms_messages', 'authenticated', 'SELECT', null),
   ('sms_consents', 'authenticated', 'SELECT', null),
   ('sms_consent_events', 'authenticated', 'SELECT', null),
+  ('sms_conversation_summaries', 'authenticated', 'SELECT', null),
   ('subscriptions', 'authenticated', 'SELECT', null),
   ('tool_invocations', 'authenticated', 'SELECT', null),
   ('topup_products', 'authenticated', 'SELECT', null),

@@ -2,7 +2,7 @@
 -- path with the consent ledger (both providers), and the owner's send: opt-out, sender, quiet
 -- hours, the allowance in segments, idempotency, a provider failure giving the charge back, 21610.
 begin;
-select plan(76);
+select plan(80);
 
 -- ---------------------------------------------------------------------------
 -- Keywords: whole message, any case; revocations in other words; nothing about appointments
@@ -172,6 +172,21 @@ select is(public.finish_sms_send((select id from public.sms_messages where idemp
           'delivered', 'and applies when send-sms records the sid');
 select is(public.twilio_sms_status('SM' || repeat('8', 32), 'sent', null) ->> 'status', 'delivered', 'a late sent does not move it back');
 select is(public.twilio_sms_status('SM' || repeat('8', 32), 'sending', null) ->> 'applied', 'false', 'statuses we do not record are ignored');
+
+-- The inbox: last message, unread count, opt-out; opening a conversation reads it.
+select tests.act_as('owner');
+select is((select (unread_count, last_message_body, opted_out)::text from public.sms_conversation_summaries where customer_phone = '+15015550305'),
+          '(1,"Early callback",f)', 'the inbox shows the last message, one unread text and the consent state');
+select public.mark_sms_conversation_read((select id from public.sms_conversations where customer_phone = '+15015550305'));
+select is((select unread_count from public.sms_conversation_summaries where customer_phone = '+15015550305'), 0,
+          'opening the conversation reads it');
+reset role;
+select set_config('test.conversation', (select id::text from public.sms_conversations where customer_phone = '+15015550305'), true);
+select tests.act_as('other');
+select is((select count(*)::integer from public.sms_conversation_summaries), 0, 'another business sees none of it');
+select throws_ok($$ select public.mark_sms_conversation_read(current_setting('test.conversation')::uuid) $$,
+                 'PT404', null, 'nor marks it read');
+reset role;
 
 select * from finish();
 rollback;
