@@ -258,6 +258,36 @@ async function main() {
     };
   });
 
+  await step("SMS", async () => {
+    // The caller texts the business's number through Twilio (signed as Twilio signs), the owner
+    // answers from the dashboard, then the caller texts STOP and the owner's next text is refused.
+    const text = async (body: string) => {
+      const response = await fetch(`${fakeUrl("twilio")}/__control/inbound`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: `${API_URL}/functions/v1/sms-inbound`, From: CALLER, To: phoneNumber, Body: body }),
+      });
+      return (await response.json()) as { status: number; responseBody: string };
+    };
+    const send = (body: string) =>
+      callFunction("send-sms", { token: owner.accessToken, body: { to: CALLER, body }, headers: { "idempotency-key": randomUUID() } });
+    const asked = await text("Can you send me the address for the invoice?");
+    expect(asked.status === 200, `sms-inbound answered ${asked.status}`);
+    const reply = await send("Sure: 1200 Larimer St, Denver. Thanks for choosing us!");
+    expect(reply.status === 201, `the owner's reply got ${reply.status} ${JSON.stringify(reply.body)}`);
+    const stop = await text("STOP");
+    expect(stop.status === 200 && stop.responseBody.includes("<Response/>"), "STOP was answered with a text of ours");
+    const refused = await send("One more thing about your invoice");
+    expect(refused.status === 409 && refused.body.error.code === "recipient_opted_out", `after STOP the send got ${refused.status}`);
+    const messages = await rows(frontend.from("sms_messages").select("direction, body, status").order("created_at"));
+    const [consent] = await rows(frontend.from("sms_consents").select("opted_out").eq("customer_phone", CALLER));
+    expect(consent?.opted_out === true, "the consent ledger does not show the opt-out");
+    return {
+      line: `${CALLER} texted ${phoneNumber}; the owner replied from the business's number (${reply.body.message.segments} segment, ${reply.body.message.status}); ${CALLER} texted STOP and the next send was refused (recipient_opted_out); the conversation holds ${messages.length} messages`,
+      facts: { messages: messages.length, reply_status: reply.body.message.status, after_stop: refused.body.error.code },
+    };
+  });
+
   await step("Webhooks", async () => {
     const [{ secret }] = await rows(frontend.from("webhook_configs").select("secret").eq("id", endpoint.id));
     const wanted = ["appointment_booked", "call_ended", "lead_created"];

@@ -9,12 +9,13 @@ it("plays the whole story through the public interfaces", () => {
   expect(steps.filter((s) => !s.ok)).toEqual([]);
   expect(run.status).toBe(0);
   expect(steps.map((s) => s.step)).toEqual([
-    "Sign-up", "Payment", "Deployment", "Cal.com", "Inbound call", "Booking", "After the call", "Webhooks", "Redelivery", "Reconciliation", "Dashboard", "done",
+    "Sign-up", "Payment", "Deployment", "Cal.com", "Inbound call", "Booking", "After the call", "SMS", "Webhooks", "Redelivery", "Reconciliation", "Dashboard", "done",
   ]);
   const byStep = Object.fromEntries(steps.map((s) => [s.step, s]));
   expect(byStep.Deployment.area_code_obtained).not.toBe(byStep.Deployment.area_code_requested);
   expect(byStep["Inbound call"].dynamic_variables.business_name).toBe("Mile High Heating & Air");
   expect(byStep.Webhooks).toMatchObject({ delivered: ["appointment_booked", "call_ended", "lead_created"], verified: true });
+  expect(byStep.SMS).toMatchObject({ messages: 3, reply_status: "sent", after_stop: "recipient_opted_out" });
   expect(byStep.Redelivery.unchanged).toBe(true);
   expect(byStep.Dashboard).toMatchObject({ calls: 1, appointments: 1, leads: 1, minutes_used: 3 });
 }, 180_000); // the reconciliation step waits for pg_cron's next minute

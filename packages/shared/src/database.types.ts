@@ -421,33 +421,79 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
-                },"sms_conversations": {
+                },"sms_consent_events": {
                   Row: {
-                    "business_number": string,"created_at": string,"customer_phone": string,"id": string,"last_message_at": string | null,"updated_at": string,"user_id": string
+                    "consent_id": string,"created_at": string,"id": number,"message_id": string | null,"opted_out": boolean,"provider_error": string | null,"source": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "business_number": string,"created_at"?: string,"customer_phone": string,"id"?: string,"last_message_at"?: string | null,"updated_at"?: string,"user_id": string
+                    "consent_id": string,"created_at"?: string,"id"?: never,"message_id"?: string | null,"opted_out": boolean,"provider_error"?: string | null,"source": string,"user_id": string
                   }
                   Update: {
-                    "business_number"?: string,"created_at"?: string,"customer_phone"?: string,"id"?: string,"last_message_at"?: string | null,"updated_at"?: string,"user_id"?: string
+                    "consent_id"?: string,"created_at"?: string,"id"?: never,"message_id"?: string | null,"opted_out"?: boolean,"provider_error"?: string | null,"source"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "sms_consent_events_consent_id_fkey"
+      columns: ["consent_id"]
+isOneToOne: false
+      referencedRelation: "sms_consents"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "sms_consent_events_message_id_fkey"
+      columns: ["message_id"]
+isOneToOne: false
+      referencedRelation: "sms_messages"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"sms_consents": {
+                  Row: {
+                    "business_number": string,"changed_at": string,"created_at": string,"customer_phone": string,"id": string,"opted_out": boolean,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_number": string,"changed_at"?: string,"created_at"?: string,"customer_phone": string,"id"?: string,"opted_out"?: boolean,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "business_number"?: string,"changed_at"?: string,"created_at"?: string,"customer_phone"?: string,"id"?: string,"opted_out"?: boolean,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"sms_conversations": {
+                  Row: {
+                    "business_number": string,"created_at": string,"customer_phone": string,"id": string,"last_message_at": string | null,"owner_read_at": string | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "business_number": string,"created_at"?: string,"customer_phone": string,"id"?: string,"last_message_at"?: string | null,"owner_read_at"?: string | null,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "business_number"?: string,"created_at"?: string,"customer_phone"?: string,"id"?: string,"last_message_at"?: string | null,"owner_read_at"?: string | null,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
                   ]
                 },"sms_messages": {
                   Row: {
-                    "body": string,"conversation_id": string,"created_at": string,"direction": string,"error_code": string | null,"from_number": string,"id": string,"provider": string,"provider_message_id": string | null,"status": string,"to_number": string,"updated_at": string,"user_id": string
+                    "body": string,"conversation_id": string,"created_at": string,"direction": string,"error_code": string | null,"from_number": string,"id": string,"idempotency_key": string | null,"provider": string,"provider_message_id": string | null,"segments": number | null,"status": string,"to_number": string,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "body": string,"conversation_id": string,"created_at"?: string,"direction": string,"error_code"?: string | null,"from_number": string,"id"?: string,"provider": string,"provider_message_id"?: string | null,"status"?: string,"to_number": string,"updated_at"?: string,"user_id": string
+                    "body": string,"conversation_id": string,"created_at"?: string,"direction": string,"error_code"?: string | null,"from_number": string,"id"?: string,"idempotency_key"?: string | null,"provider": string,"provider_message_id"?: string | null,"segments"?: number | null,"status"?: string,"to_number": string,"updated_at"?: string,"user_id": string
                   }
                   Update: {
-                    "body"?: string,"conversation_id"?: string,"created_at"?: string,"direction"?: string,"error_code"?: string | null,"from_number"?: string,"id"?: string,"provider"?: string,"provider_message_id"?: string | null,"status"?: string,"to_number"?: string,"updated_at"?: string,"user_id"?: string
+                    "body"?: string,"conversation_id"?: string,"created_at"?: string,"direction"?: string,"error_code"?: string | null,"from_number"?: string,"id"?: string,"idempotency_key"?: string | null,"provider"?: string,"provider_message_id"?: string | null,"segments"?: number | null,"status"?: string,"to_number"?: string,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     {
+      foreignKeyName: "sms_messages_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "sms_conversation_summaries"
+      referencedColumns: ["id"]
+    },{
       foreignKeyName: "sms_messages_conversation_id_fkey"
       columns: ["conversation_id"]
 isOneToOne: false
@@ -694,7 +740,15 @@ isOneToOne: false
                 }
           }
           Views: {
-            [_ in never]: never
+            "sms_conversation_summaries": {
+                  Row: {
+                    "business_number": string,"customer_phone": string,"id": string,"last_message_at": string | null,"last_message_body": string | null,"last_message_direction": string | null,"last_message_status": string | null,"opted_out": boolean | null,"unread_count": number | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    
+                  ]
+                }
           }
           Functions: {
             "admin_businesses_at_risk":
@@ -1148,6 +1202,9 @@ isOneToOne: false
 "deployment_save_retell_agent":
 { Args: { "agent_id": string,"agent_version": number,"lease": string,"llm_id": string,"target_user": string }; Returns: undefined
                            },
+"finish_sms_send":
+{ Args: { "error_code": string,"message_id": string,"provider_message_id": string }; Returns: Json
+                           },
 "health_check":
 { Args: Record<PropertyKey, never>; Returns: boolean
                            },
@@ -1157,6 +1214,9 @@ isOneToOne: false
 "inbound_sms_context":
 { Args: { "body": string,"chat_id": string,"from_number": string,"to_number": string }; Returns: Json
                            },
+"mark_sms_conversation_read":
+{ Args: { "conversation_id": string }; Returns: undefined
+                           },
 "my_sessions":
 { Args: Record<PropertyKey, never>; Returns: {
               "created_at": string,"id": string,"ip": unknown,"is_current": boolean,"updated_at": string,"user_agent": string
@@ -1164,6 +1224,9 @@ isOneToOne: false
                            },
 "public_settings":
 { Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"queue_owner_sms":
+{ Args: { "body": string,"idempotency_key": string,"to_number": string }; Returns: Json
                            },
 "record_call_event":
 { Args: { "call": Json,"event": string }; Returns: Json
@@ -1306,6 +1369,12 @@ isOneToOne: false
                            },
 "tracking_session_by_token":
 { Args: { "session_token": string }; Returns: Json
+                           },
+"twilio_sms_inbound":
+{ Args: { "body": string,"from_number": string,"message_sid": string,"to_number": string }; Returns: Json
+                           },
+"twilio_sms_status":
+{ Args: { "error_code": string,"message_sid": string,"message_status": string }; Returns: Json
                            },
 "webhook_claim_deliveries":
 { Args: { "max_deliveries": number }; Returns: {

@@ -4,7 +4,7 @@
 const CORS_HEADERS = {
   "Access-Control-Allow-Origin": "*",
   // The request headers our functions read from browsers (supabase-js sends x-client-info and apikey).
-  "Access-Control-Allow-Headers": "authorization, x-client-info, apikey, content-type, x-impersonation-session, x-admin-access-code, x-request-id",
+  "Access-Control-Allow-Headers": "authorization, x-client-info, apikey, content-type, x-impersonation-session, x-admin-access-code, x-request-id, idempotency-key",
   "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
   "Access-Control-Expose-Headers": "x-request-id, retry-after",
 };

@@ -11,7 +11,7 @@ import { HttpError, jsonResponse } from "./http.ts";
 import { log } from "./log.ts";
 import { adminClient } from "./supabase.ts";
 
-export type Provider = "retell" | "stripe" | "calcom";
+export type Provider = "retell" | "stripe" | "calcom" | "twilio";
 
 /** A correctly signed event that cannot be applied, with a stable code (invalid_json, invalid_payload, not_applied). */
 export class EventRejected extends Error {

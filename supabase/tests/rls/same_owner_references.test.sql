@@ -59,6 +59,13 @@ begin
       insert into public.sms_messages (conversation_id, user_id, direction, body, from_number, to_number, provider)
       values (pg_temp.owner_row('sms_conversations', owner)::uuid, owner, 'inbound', 'hi', '+13035550100', '+17205550100', 'twilio')
       returning id into key;
+    when 'sms_consents' then
+      insert into public.sms_consents (user_id, business_number, customer_phone)
+      values (owner, '+1720' || lpad((random() * 9999999)::int::text, 7, '0'), '+13035550100') returning id into key;
+    when 'sms_consent_events' then
+      insert into public.sms_consent_events (consent_id, user_id, opted_out, source, message_id)
+      values (pg_temp.owner_row('sms_consents', owner)::uuid, owner, true, 'keyword', pg_temp.owner_row('sms_messages', owner)::uuid)
+      returning id into key;
     when 'webhook_endpoint_deliveries' then
       insert into public.webhook_endpoint_deliveries (event_id, webhook_config_id, user_id)
       values (pg_temp.owner_row('webhook_queue', owner)::bigint, pg_temp.owner_row('webhook_configs', owner)::uuid, owner)
