@@ -931,6 +931,9 @@ isOneToOne: false
               "calcom_booking_uid": string,"end_at": string,"id": string,"start_at": string,"status": string,"time_zone": string,"user_id": string
             }[]
                            },
+"assert_wizard_open":
+{ Args: Record<PropertyKey, never>; Returns: undefined
+                           },
 "billing_customer":
 { Args: Record<PropertyKey, never>; Returns: {
               "email": string,"stripe_customer_id": string,"subscription_status": string,"user_id": string
