@@ -381,14 +381,14 @@ isOneToOne: false
                   ]
                 },"referrals": {
                   Row: {
-                    "code": string,"created_at": string,"decided_at": string | null,"decided_by": string | null,"id": string,"paid_at": string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status": string,"updated_at": string
+                    "code": string,"created_at": string,"decided_at": string | null,"decided_by": string | null,"id": string,"paid_at": string | null,"qualified_at": string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "code": string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status"?: string,"updated_at"?: string
+                    "code": string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"qualified_at"?: string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "code"?: string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"referred_user_id"?: string,"referrer_user_id"?: string,"reward_cents"?: number,"status"?: string,"updated_at"?: string
+                    "code"?: string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"qualified_at"?: string | null,"referred_user_id"?: string,"referrer_user_id"?: string,"reward_cents"?: number,"status"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -727,6 +727,7 @@ isOneToOne: false
 "decided_by": string | null,
 "id": string,
 "paid_at": string | null,
+"qualified_at": string | null,
 "referred_user_id": string,
 "referrer_user_id": string,
 "reward_cents": number,
@@ -917,6 +918,20 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "reconciliation_runs"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_update_referral_settings":
+{ Args: { "enabled"?: boolean,"min_payout_cents"?: number,"reward_cents"?: number }; Returns: {
+              "enabled": boolean,
+"id": boolean,
+"min_payout_cents": number,
+"reward_cents": number,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "referral_settings"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -1147,6 +1162,9 @@ isOneToOne: false
                            },
 "record_rejected_webhook_event":
 { Args: { "body_sha256": string,"details": Json,"provider": string,"reason": string,"reason_code": string }; Returns: undefined
+                           },
+"referral_stats":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            },
 "release_tool_invocation":
 { Args: { "args_hash": string,"call_id": string,"tool_name": string }; Returns: undefined
