@@ -187,14 +187,14 @@ isOneToOne: true
                   ]
                 },"dialer_queue": {
                   Row: {
-                    "attempts": number,"business_name": string | null,"contact_name": string | null,"created_at": string,"created_by": string | null,"id": string,"notes": string | null,"phone": string,"scheduled_at": string,"status": string,"updated_at": string
+                    "attempts": number,"business_name": string | null,"contact_name": string | null,"created_at": string,"created_by": string | null,"id": string,"last_called_at": string | null,"notes": string | null,"outcome": string | null,"phone": string,"scheduled_at": string,"status": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"notes"?: string | null,"phone": string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
+                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"last_called_at"?: string | null,"notes"?: string | null,"outcome"?: string | null,"phone": string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"notes"?: string | null,"phone"?: string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
+                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"last_called_at"?: string | null,"notes"?: string | null,"outcome"?: string | null,"phone"?: string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -669,7 +669,29 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "admin_businesses_at_risk":
+            "admin_add_dialer_entry":
+{ Args: { "business_name"?: string,"contact_name"?: string,"notes"?: string,"phone": string,"scheduled_at"?: string }; Returns: {
+              "attempts": number,
+"business_name": string | null,
+"contact_name": string | null,
+"created_at": string,
+"created_by": string | null,
+"id": string,
+"last_called_at": string | null,
+"notes": string | null,
+"outcome": string | null,
+"phone": string,
+"scheduled_at": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "dialer_queue"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_businesses_at_risk":
 { Args: Record<PropertyKey, never>; Returns: {
               "alerts": Json,"band": string,"business_name": string,"email": string,"score": number,"trend_7d": number,"user_id": string
             }[]
@@ -847,6 +869,28 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"admin_remove_dialer_entry":
+{ Args: { "entry_id": string }; Returns: {
+              "attempts": number,
+"business_name": string | null,
+"contact_name": string | null,
+"created_at": string,
+"created_by": string | null,
+"id": string,
+"last_called_at": string | null,
+"notes": string | null,
+"outcome": string | null,
+"phone": string,
+"scheduled_at": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "dialer_queue"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_request_agent_deployment":
 { Args: { "agent_model"?: string,"target_user_id": string }; Returns: {
               "area_code_obtained": string | null,
@@ -918,6 +962,28 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "reconciliation_runs"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_update_dialer_entry":
+{ Args: { "entry_id": string,"notes"?: string,"outcome"?: string,"scheduled_at"?: string,"status"?: string }; Returns: {
+              "attempts": number,
+"business_name": string | null,
+"contact_name": string | null,
+"created_at": string,
+"created_by": string | null,
+"id": string,
+"last_called_at": string | null,
+"notes": string | null,
+"outcome": string | null,
+"phone": string,
+"scheduled_at": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "dialer_queue"
         isOneToOne: true
         isSetofReturn: false
       } },
