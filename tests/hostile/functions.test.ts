@@ -126,6 +126,7 @@ function userFunctionRequests(): { name: string; requests: fc.Arbitrary<Request>
       ),
     },
     { name: "agent-deployer", requests: requestsTo("agent-deployer", [], { user_id: randomUUID() }, ["POST"]) },
+    { name: "send-emails", requests: requestsTo("send-emails", [], {}, ["POST"]) },
   ];
 }
 

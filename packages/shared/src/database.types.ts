@@ -1187,6 +1187,14 @@ isOneToOne: false
 "deployment_save_retell_agent":
 { Args: { "agent_id": string,"agent_version": number,"lease": string,"llm_id": string,"target_user": string }; Returns: undefined
                            },
+"email_claim":
+{ Args: { "max_emails"?: number }; Returns: {
+              "business_name": string,"dedupe_key": string,"details": Json,"id": number,"kind": string,"to_email": string
+            }[]
+                           },
+"email_done":
+{ Args: { "email_id": number,"failure"?: string }; Returns: undefined
+                           },
 "health_check":
 { Args: Record<PropertyKey, never>; Returns: boolean
                            },
