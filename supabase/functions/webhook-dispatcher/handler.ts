@@ -74,8 +74,8 @@ async function dispatch(db: SupabaseClient): Promise<void> {
   log("info", "webhook dispatch run ended", { attempts: sent.reduce((a, b) => a + b, 0), ms: Date.now() - started });
 }
 
-export const handleKick = withJsonErrors("webhook-dispatcher", (request) => {
+export const handleKick = withJsonErrors("webhook-dispatcher", async (request) => {
   await requireServiceRole(request);
   afterResponse("webhook dispatch", () => dispatch(adminClient()));
-  return Promise.resolve(jsonResponse(202, { started: true }));
+  return jsonResponse(202, { started: true });
 }, ["POST"]);
