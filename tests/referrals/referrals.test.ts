@@ -4,7 +4,7 @@
 // referrer asks for the payout and the admin pays it. Plus the sign-ups that must record nothing.
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { randomUUID } from "node:crypto";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { signIn } from "../../stack/auth.ts";
 import { TEST_PASSWORD } from "../../stack/config.ts";
 import { anonClient, newUser, sql, userClient, type TestUser } from "../helpers/stack.ts";
@@ -17,9 +17,11 @@ beforeAll(async () => {
   admin = clientAs(await signIn("admin@example.com"));
 });
 
-afterEach(async () => {
-  await sql`update public.referral_settings set enabled = true, reward_cents = 5000, min_payout_cents = 5000`;
-});
+// The settings are global and other suites change them (the hostile suite calls every admin RPC):
+// each test starts from the defaults, and leaves them behind.
+const defaultSettings = () => sql`update public.referral_settings set enabled = true, reward_cents = 5000, min_payout_cents = 5000`;
+beforeEach(defaultSettings);
+afterEach(defaultSettings);
 
 /** Signs up through Auth as the frontend does, with the metadata given; returns the signed-in user. */
 async function signUp(email: string, data: Record<string, unknown>): Promise<TestUser> {
