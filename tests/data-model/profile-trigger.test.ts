@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { TEST_PASSWORD } from "../../stack/config.ts";
-import { anonClient, newUser, sql } from "../helpers/stack.ts";
+import { anonClient, newUser, serviceClient, sql } from "../helpers/stack.ts";
 
 describe("the profile trigger", () => {
   it("gives a newly signed-up user a profile they can read, with defaults", async () => {
@@ -19,6 +19,26 @@ describe("the profile trigger", () => {
     expect(error).toBeNull();
     const [profile] = await sql`select email, full_name from public.profiles where id = ${data.user!.id}`;
     expect(profile).toEqual({ email, full_name: "Mo Metadata" });
+  });
+
+  it("follows the user's confirmed email when Auth changes it", async () => {
+    const user = await newUser("signup-moved");
+    const moved = `moved-${randomUUID().slice(0, 8)}@test.local`;
+    const { error } = await serviceClient().auth.admin.updateUserById(user.id, { email: moved, email_confirm: true });
+    expect(error).toBeNull();
+    const [profile] = await sql`select email from public.profiles where id = ${user.id}`;
+    expect(profile.email).toBe(moved);
+  });
+
+  it("keeps the old email while the new one of an unconfirmed account is not confirmed", async () => {
+    const id = randomUUID();
+    const email = `unconfirmed-${id.slice(0, 8)}@test.local`;
+    await sql`insert into auth.users (id, email, aud, role) values (${id}, ${email}, 'authenticated', 'authenticated')`;
+    await sql`update auth.users set email = ${"later-" + email} where id = ${id}`;
+    expect((await sql`select email from public.profiles where id = ${id}`)[0].email).toBe(email);
+    await sql`update auth.users set email_confirmed_at = now() where id = ${id}`;
+    expect((await sql`select email from public.profiles where id = ${id}`)[0].email).toBe("later-" + email);
+    await sql`delete from auth.users where id = ${id}`;
   });
 
   it("goes away with the user", async () => {

@@ -187,14 +187,14 @@ isOneToOne: true
                   ]
                 },"dialer_queue": {
                   Row: {
-                    "attempts": number,"business_name": string | null,"contact_name": string | null,"created_at": string,"created_by": string | null,"id": string,"notes": string | null,"phone": string,"scheduled_at": string,"status": string,"updated_at": string
+                    "attempts": number,"business_name": string | null,"contact_name": string | null,"created_at": string,"created_by": string | null,"id": string,"last_called_at": string | null,"notes": string | null,"outcome": string | null,"phone": string,"scheduled_at": string,"status": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"notes"?: string | null,"phone": string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
+                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"last_called_at"?: string | null,"notes"?: string | null,"outcome"?: string | null,"phone": string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"notes"?: string | null,"phone"?: string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
+                    "attempts"?: number,"business_name"?: string | null,"contact_name"?: string | null,"created_at"?: string,"created_by"?: string | null,"id"?: string,"last_called_at"?: string | null,"notes"?: string | null,"outcome"?: string | null,"phone"?: string,"scheduled_at"?: string,"status"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -409,14 +409,14 @@ isOneToOne: false
                   ]
                 },"referrals": {
                   Row: {
-                    "code": string,"created_at": string,"decided_at": string | null,"decided_by": string | null,"id": string,"paid_at": string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status": string,"updated_at": string
+                    "code": string,"created_at": string,"decided_at": string | null,"decided_by": string | null,"id": string,"paid_at": string | null,"qualified_at": string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "code": string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status"?: string,"updated_at"?: string
+                    "code": string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"qualified_at"?: string | null,"referred_user_id": string,"referrer_user_id": string,"reward_cents": number,"status"?: string,"updated_at"?: string
                   }
                   Update: {
-                    "code"?: string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"referred_user_id"?: string,"referrer_user_id"?: string,"reward_cents"?: number,"status"?: string,"updated_at"?: string
+                    "code"?: string,"created_at"?: string,"decided_at"?: string | null,"decided_by"?: string | null,"id"?: string,"paid_at"?: string | null,"qualified_at"?: string | null,"referred_user_id"?: string,"referrer_user_id"?: string,"reward_cents"?: number,"status"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -751,7 +751,29 @@ isOneToOne: false
                 }
           }
           Functions: {
-            "admin_businesses_at_risk":
+            "admin_add_dialer_entry":
+{ Args: { "business_name"?: string,"contact_name"?: string,"notes"?: string,"phone": string,"scheduled_at"?: string }; Returns: {
+              "attempts": number,
+"business_name": string | null,
+"contact_name": string | null,
+"created_at": string,
+"created_by": string | null,
+"id": string,
+"last_called_at": string | null,
+"notes": string | null,
+"outcome": string | null,
+"phone": string,
+"scheduled_at": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "dialer_queue"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_businesses_at_risk":
 { Args: Record<PropertyKey, never>; Returns: {
               "alerts": Json,"band": string,"business_name": string,"email": string,"score": number,"trend_7d": number,"user_id": string
             }[]
@@ -809,6 +831,7 @@ isOneToOne: false
 "decided_by": string | null,
 "id": string,
 "paid_at": string | null,
+"qualified_at": string | null,
 "referred_user_id": string,
 "referrer_user_id": string,
 "reward_cents": number,
@@ -928,6 +951,28 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"admin_remove_dialer_entry":
+{ Args: { "entry_id": string }; Returns: {
+              "attempts": number,
+"business_name": string | null,
+"contact_name": string | null,
+"created_at": string,
+"created_by": string | null,
+"id": string,
+"last_called_at": string | null,
+"notes": string | null,
+"outcome": string | null,
+"phone": string,
+"scheduled_at": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "dialer_queue"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_request_agent_deployment":
 { Args: { "agent_model"?: string,"target_user_id": string }; Returns: {
               "area_code_obtained": string | null,
@@ -1019,6 +1064,42 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"admin_update_dialer_entry":
+{ Args: { "entry_id": string,"notes"?: string,"outcome"?: string,"scheduled_at"?: string,"status"?: string }; Returns: {
+              "attempts": number,
+"business_name": string | null,
+"contact_name": string | null,
+"created_at": string,
+"created_by": string | null,
+"id": string,
+"last_called_at": string | null,
+"notes": string | null,
+"outcome": string | null,
+"phone": string,
+"scheduled_at": string,
+"status": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "dialer_queue"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_update_referral_settings":
+{ Args: { "enabled"?: boolean,"min_payout_cents"?: number,"reward_cents"?: number }; Returns: {
+              "enabled": boolean,
+"id": boolean,
+"min_payout_cents": number,
+"reward_cents": number,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "referral_settings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_update_setting":
 { Args: { "setting_key": string,"setting_value": Json }; Returns: undefined
                            },
@@ -1029,6 +1110,9 @@ isOneToOne: false
 { Args: { "action": string,"appointment_id": string }; Returns: {
               "calcom_booking_uid": string,"end_at": string,"id": string,"start_at": string,"status": string,"time_zone": string,"user_id": string
             }[]
+                           },
+"assert_wizard_open":
+{ Args: Record<PropertyKey, never>; Returns: undefined
                            },
 "billing_customer":
 { Args: Record<PropertyKey, never>; Returns: {
@@ -1202,6 +1286,14 @@ isOneToOne: false
 "deployment_save_retell_agent":
 { Args: { "agent_id": string,"agent_version": number,"lease": string,"llm_id": string,"target_user": string }; Returns: undefined
                            },
+"email_claim":
+{ Args: { "max_emails"?: number }; Returns: {
+              "business_name": string,"dedupe_key": string,"details": Json,"id": number,"kind": string,"to_email": string
+            }[]
+                           },
+"email_done":
+{ Args: { "email_id": number,"failure"?: string }; Returns: undefined
+                           },
 "finish_sms_send":
 { Args: { "error_code": string,"message_id": string,"provider_message_id": string }; Returns: Json
                            },
@@ -1280,6 +1372,9 @@ isOneToOne: false
                            },
 "record_template_sync":
 { Args: { "industry": string,"llm_id"?: string,"llm_version"?: number,"outcome": string,"retell_agent_id": string,"template_hash"?: string,"template_version"?: number }; Returns: undefined
+                           },
+"referral_stats":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            },
 "release_tool_invocation":
 { Args: { "args_hash": string,"call_id": string,"tool_name": string }; Returns: undefined

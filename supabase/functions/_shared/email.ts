@@ -3,7 +3,7 @@
 // of a second email (Resend keeps keys for 24 hours).
 import { optionalEnv, requireEnv } from "./env.ts";
 
-export type Email = { to: string; subject: string; text: string; idempotencyKey: string };
+export type Email = { to: string; subject: string; text: string; html?: string; idempotencyKey: string };
 
 /** Sends `email`. Returns false when email is not configured (no RESEND_API_KEY); throws when Resend refuses. */
 export async function sendEmail(email: Email): Promise<boolean> {
@@ -16,7 +16,7 @@ export async function sendEmail(email: Email): Promise<boolean> {
       "Content-Type": "application/json",
       "Idempotency-Key": email.idempotencyKey,
     },
-    body: JSON.stringify({ from: requireEnv("EMAIL_FROM"), to: [email.to], subject: email.subject, text: email.text }),
+    body: JSON.stringify({ from: requireEnv("EMAIL_FROM"), to: [email.to], subject: email.subject, text: email.text, html: email.html }),
     signal: AbortSignal.timeout(10_000),
   });
   if (response.ok) return true;

@@ -13,6 +13,9 @@ export function databaseFailure(error: PostgrestError): HttpError {
       return new HttpError(403, "forbidden", error.message);
     case "PT404":
       return new HttpError(404, "not_found", error.message);
+    // Wizard maintenance mode (private.assert_wizard_open): the frontend shows its maintenance notice.
+    case "PT423":
+      return new HttpError(423, "maintenance_mode", error.message);
     case "23505":
     case "PT409":
       return new HttpError(409, "conflict", error.message);

@@ -26,6 +26,12 @@ async function billingCustomer(request: Request): Promise<BillingCustomer> {
   return data!;
 }
 
+async function assertWizardOpen(request: Request): Promise<void> {
+  const { error } = await userClient(request).rpc("assert_wizard_open");
+  if (error?.code === "PT423") throw new HttpError(423, "maintenance_mode", error.message);
+  if (error) throw new Error(`assert_wizard_open failed: ${error.code} ${error.message}`);
+}
+
 function checkoutParams(order: CheckoutRequest, customer: BillingCustomer): Stripe.Checkout.SessionCreateParams {
   const live = LIVE_STATUSES.includes(customer.subscription_status ?? "");
   const price = order.kind === "subscription" ? prices().priceForPlan(order.plan) : prices().priceForTopup(order.product);
@@ -60,6 +66,8 @@ export async function handleCreateCheckoutSession(request: Request): Promise<Res
   try {
     const customer = await billingCustomer(request);
     const order = await readJsonBody(request, checkoutRequestSchema);
+    // A first plan is the wizard's payment step, closed to non-admins in maintenance mode; top-ups are not.
+    if (order.kind === "subscription") await assertWizardOpen(request);
     const session = await stripeClient().checkout.sessions.create(checkoutParams(order, customer));
     log("info", "checkout session created", { request_id: requestId, user_id: customer.user_id, session_id: session.id, kind: order.kind });
     return jsonResponse(200, { url: session.url, id: session.id });

@@ -1,0 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
+import { handleSendEmails } from "./handler.ts";
+
+Deno.serve(withCors(handleSendEmails));
