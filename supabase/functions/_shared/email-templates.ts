@@ -1,6 +1,8 @@
-// The owner emails send-emails sends (queued by the database, private.email_outbox): each a
-// subject, plain text and simple HTML built from the same paragraphs, with the business name.
-import { requireEnv } from "./env.ts";
+// Every email we send owners, in one place: each a subject, plain text and simple HTML built from
+// the same paragraphs, with the business name. The ones send-emails sends (queued by the database
+// in private.email_outbox) come from renderOwnerEmail; the others are sent where their event is
+// handled (the cap notice, a failed payment, the quick-onboard invite, a disabled webhook endpoint).
+import { optionalEnv, requireEnv } from "./env.ts";
 
 export type OwnerEmailKind = "welcome" | "agent_live" | "deployment_failed" | "referral_approved";
 export type OwnerEmail = { kind: OwnerEmailKind; businessName: string | null; details: Record<string, unknown> };
@@ -46,4 +48,51 @@ export function renderOwnerEmail({ kind, businessName, details }: OwnerEmail): R
         `Request a payout once your approved rewards reach the minimum: ${dashboard}/referrals`,
       ]);
   }
+}
+
+/** All call minutes or SMS of the period are used (retell-inbound, once per period). */
+export function capNoticeEmail(kind: "call" | "sms", businessName: string | null, periodEnd: string | null): RenderedEmail {
+  const what = kind === "call" ? "call minutes" : "SMS";
+  const until = periodEnd ? ` until ${periodEnd.slice(0, 10)}` : "";
+  const dashboard = optionalEnv("FRONTEND_URL");
+  return rendered(`${businessName ?? "Your receptionist"}: all ${what} of this period are used`, [
+    `Your AI receptionist has used all the ${what} of your plan for this billing period${until}.`,
+    "Customers still reach it, but it only takes their details: it will not book appointments or transfer calls.",
+    `Add ${what} or change your plan${dashboard ? ` at ${dashboard}` : " in your dashboard"} to restore full service.`,
+  ]);
+}
+
+/** Stripe could not charge the subscription (stripe-webhook, invoice.payment_failed). */
+export function paymentFailedEmail(
+  businessName: string | null | undefined,
+  amount: string,
+  nextAttemptAt: Date | null,
+  invoiceUrl: string | null | undefined,
+): RenderedEmail {
+  const nextAttempt = nextAttemptAt
+    ? `We will try again on ${nextAttemptAt.toUTCString()}.`
+    : "We will not try again: your receptionist stops taking calls unless the invoice is paid.";
+  return rendered("Your receptionist subscription payment failed", [
+    `Hello${businessName ? ` ${businessName}` : ""},`,
+    `We could not charge ${amount} for your AI receptionist subscription. ${nextAttempt}`,
+    invoiceUrl ? `Pay the invoice or update your card here: ${invoiceUrl}` : "Please update your card in the billing page.",
+  ]);
+}
+
+/** The sign-in link of an owner an admin onboarded (admin-agents/quick-onboard). */
+export function quickOnboardInviteEmail(link: string): RenderedEmail {
+  return rendered("Your AI receptionist is being set up", [
+    `Your account is ready. Sign in with this link (valid for an hour): ${link}`,
+  ]);
+}
+
+/** We stopped delivering to one of the owner's webhook endpoints (webhook-dispatcher). */
+export function endpointDisabledEmail(url: string, reason: string): RenderedEmail {
+  const why = reason === "gone"
+    ? "it answered 410 Gone, which means it no longer wants our events"
+    : "every delivery to it has failed for 5 days";
+  return rendered("A webhook endpoint was disabled", [
+    `We stopped sending events to ${url} because ${why}.`,
+    "Enable it again in your dashboard once it is fixed: deliveries still waiting go out then, and you can replay the ones that failed.",
+  ]);
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { HttpError, jsonResponse, readJsonBody } from "../_shared/http.ts";
 import { BusinessDetails, businessArguments, phoneNumber } from "../_shared/business-details.ts";
 import { sendEmail } from "../_shared/email.ts";
+import { quickOnboardInviteEmail } from "../_shared/email-templates.ts";
 import { requireEnv } from "../_shared/env.ts";
 import { log } from "../_shared/log.ts";
 import { deploymentView } from "../_shared/provisioning.ts";
@@ -60,8 +61,7 @@ export async function quickOnboard(request: Request): Promise<Response> {
 
   const inviteSent = await sendEmail({
     to: onboarding.email,
-    subject: "Your AI receptionist is being set up",
-    text: `Your account is ready. Sign in with this link (valid for an hour): ${link}`,
+    ...quickOnboardInviteEmail(link),
     idempotencyKey: `quick-onboard-invite:${userId}`,
   }).catch((failure) => {
     log("error", "quick onboard invite not sent", { user_id: userId, error: String(failure) });

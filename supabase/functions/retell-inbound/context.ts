@@ -11,7 +11,7 @@
 import { adminClient } from "../_shared/supabase.ts";
 import { afterResponse, log } from "../_shared/log.ts";
 import { sendEmail } from "../_shared/email.ts";
-import { optionalEnv } from "../_shared/env.ts";
+import { capNoticeEmail } from "../_shared/email-templates.ts";
 import { buildDynamicVariables, type BusinessForCall } from "../../../packages/shared/src/dynamic-variables.ts";
 import type { InboundAnswer } from "../../../packages/shared/src/retell-payloads.ts";
 
@@ -93,18 +93,10 @@ export function inboundAnswer(context: InboundContext | null): InboundAnswer {
 
 /** Tells the owner, once per period (the Idempotency-Key covers retries), that the cap is reached. */
 function emailCapNotice(userId: string | null, notice: CapNotice, requestId: string): void {
-  const what = notice.kind === "call" ? "call minutes" : "SMS";
-  const until = notice.period_end ? ` until ${notice.period_end.slice(0, 10)}` : "";
-  const dashboard = optionalEnv("FRONTEND_URL");
   afterResponse("cap notice email", () =>
     sendEmail({
       to: notice.email,
-      subject: `${notice.business_name ?? "Your receptionist"}: all ${what} of this period are used`,
-      text: [
-        `Your AI receptionist has used all the ${what} of your plan for this billing period${until}.`,
-        "Customers still reach it, but it only takes their details: it will not book appointments or transfer calls.",
-        `Add ${what} or change your plan${dashboard ? ` at ${dashboard}` : " in your dashboard"} to restore full service.`,
-      ].join("\n\n"),
+      ...capNoticeEmail(notice.kind, notice.business_name, notice.period_end),
       idempotencyKey: `cap_reached:${notice.kind}:${userId}:${notice.period_start ?? "none"}`,
     }), { request_id: requestId, user_id: userId });
 }

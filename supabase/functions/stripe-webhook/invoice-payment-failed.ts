@@ -2,26 +2,17 @@
 // an email. The database effect is applied once; the email is sent until it is confirmed, each time
 // with the event id as its idempotency key, so redeliveries never send a second one.
 import { sendEmail } from "../_shared/email.ts";
+import { paymentFailedEmail } from "../_shared/email-templates.ts";
 import { validated } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
 import { isoTime } from "../_shared/stripe.ts";
 import { applyRpc, type EventOutcome, idOf } from "./apply.ts";
 import { invoice as invoiceSchema, type Invoice, type StripeEvent } from "./events.ts";
 
-function paymentFailedEmail(invoice: Invoice, businessName: string | null | undefined) {
+function paymentFailedEmailOf(invoice: Invoice, businessName: string | null | undefined) {
   const amount = new Intl.NumberFormat("en-US", { style: "currency", currency: invoice.currency }).format(invoice.amount_due / 100);
-  const nextAttempt = invoice.next_payment_attempt
-    ? `We will try again on ${new Date(invoice.next_payment_attempt * 1000).toUTCString()}.`
-    : "We will not try again: your receptionist stops taking calls unless the invoice is paid.";
-  return {
-    subject: "Your receptionist subscription payment failed",
-    text: [
-      `Hello${businessName ? ` ${businessName}` : ""},`,
-      "",
-      `We could not charge ${amount} for your AI receptionist subscription. ${nextAttempt}`,
-      invoice.hosted_invoice_url ? `Pay the invoice or update your card here: ${invoice.hosted_invoice_url}` : "Please update your card in the billing page.",
-    ].join("\n"),
-  };
+  const nextAttempt = invoice.next_payment_attempt ? new Date(invoice.next_payment_attempt * 1000) : null;
+  return paymentFailedEmail(businessName, amount, nextAttempt, invoice.hosted_invoice_url);
 }
 
 export async function applyInvoicePaymentFailed(event: StripeEvent): Promise<EventOutcome> {
@@ -43,7 +34,7 @@ export async function applyInvoicePaymentFailed(event: StripeEvent): Promise<Eve
     },
   });
   if (result.notify_email) {
-    const sent = await sendEmail({ to: result.notify_email, idempotencyKey: event.id, ...paymentFailedEmail(invoice, result.business_name) });
+    const sent = await sendEmail({ to: result.notify_email, idempotencyKey: event.id, ...paymentFailedEmailOf(invoice, result.business_name) });
     if (!sent) log("warn", "payment failure email not sent: RESEND_API_KEY is not set", { event_id: event.id, user_id: result.user_id });
     await applyRpc("stripe_event_processed", { event_id: event.id });
   }

@@ -9,6 +9,7 @@ import { jsonResponse, withJsonErrors } from "../_shared/http.ts";
 import { afterResponse, log } from "../_shared/log.ts";
 import { requireServiceRole } from "../_shared/auth.ts";
 import { sendEmail } from "../_shared/email.ts";
+import { endpointDisabledEmail } from "../_shared/email-templates.ts";
 import { type AttemptResult, type ClaimedDelivery, deliver } from "./deliver.ts";
 
 /** Deliveries claimed at once by one loop; each batch is sent concurrently. */
@@ -24,14 +25,9 @@ type DisabledEndpoint = { webhook_config_id: string; url: string; disabled_reaso
 
 async function notifyOwner(endpoint: DisabledEndpoint, claimId: string): Promise<void> {
   if (!endpoint.owner_email) return;
-  const why = endpoint.disabled_reason === "gone"
-    ? "it answered 410 Gone, which means it no longer wants our events"
-    : "every delivery to it has failed for 5 days";
   await sendEmail({
     to: endpoint.owner_email,
-    subject: "A webhook endpoint was disabled",
-    text: `We stopped sending events to ${endpoint.url} because ${why}. ` +
-      "Enable it again in your dashboard once it is fixed: deliveries still waiting go out then, and you can replay the ones that failed.",
+    ...endpointDisabledEmail(endpoint.url, endpoint.disabled_reason),
     idempotencyKey: `webhook-endpoint-disabled:${endpoint.webhook_config_id}:${claimId}`,
   });
 }
