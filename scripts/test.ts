@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { DB_URL, ROOT, STATE_DIR } from "../stack/config.ts";
-import { isUp, runSupabaseCli, start, stop } from "../stack/cli.ts";
+import { isUp, start, stop, supabaseCliCall } from "../stack/cli.ts";
 import { psql } from "../stack/database.ts";
 import { functionNames } from "../stack/functions.ts";
 
@@ -47,21 +47,16 @@ function vitest(): Tally {
   return { passed: summary.numPassedTests, failed: summary.numFailedTests + failedOutsideTests };
 }
 
-function check(label: string, command: string, args: string[]): Tally {
-  const ok = run(label, command, args, { DENO_NO_UPDATE_CHECK: "1" }).status === 0;
+function check(label: string, command: string, args: string[], env: Record<string, string> = {}): Tally {
+  const ok = run(label, command, args, { DENO_NO_UPDATE_CHECK: "1", ...env }).status === 0;
   console.log(ok ? `${label}: ok` : `${label}: FAILED`);
   return ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
 }
 
 /** One of Supabase's own checks of the database; any finding at the given level fails it. */
 function supabaseCheck(label: string, args: string[]): Tally {
-  console.log(`\n=== ${label}`);
-  const result = runSupabaseCli(args);
-  process.stdout.write(result.stdout ?? "");
-  process.stderr.write(result.stderr ?? "");
-  const ok = result.status === 0;
-  console.log(ok ? `${label}: ok` : `${label}: FAILED`);
-  return ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+  const call = supabaseCliCall(args);
+  return check(label, call.command, call.args, call.env);
 }
 
 const wasUp = isUp();

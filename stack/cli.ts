@@ -52,17 +52,18 @@ async function assertPortsFree(ports: number[]) {
   }
 }
 
-/** Runs the pinned Supabase CLI against the stack's database, as `postgres`. */
-export function runSupabaseCli(args: string[]) {
-  return spawnSync(path.join(ROOT, "node_modules", ".bin", "supabase"), [...args, `--remote=${DB_URL}`], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, PGSSLMODE: "disable", SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
-  });
+/** The pinned Supabase CLI pointed at the stack's database, as `postgres`: command, arguments, environment. */
+export function supabaseCliCall(args: string[]): { command: string; args: string[]; env: Record<string, string> } {
+  return {
+    command: path.join(ROOT, "node_modules", ".bin", "supabase"),
+    args: [...args, `--remote=${DB_URL}`],
+    env: { PGSSLMODE: "disable", SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+  };
 }
 
 function supabaseCli(args: string[]): string {
-  const result = runSupabaseCli(args);
+  const call = supabaseCliCall(args);
+  const result = spawnSync(call.command, call.args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...call.env } });
   if (result.status !== 0) throw new Error(`supabase ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
