@@ -129,6 +129,7 @@ function userFunctionRequests(): { name: string; requests: fc.Arbitrary<Request>
     { name: "master-agent-health", requests: requestsTo("master-agent-health", [], {}, ["POST"]) },
     { name: "retell-template-sync", requests: requestsTo("retell-template-sync", [], { force: true }, ["POST"]) },
     { name: "send-emails", requests: requestsTo("send-emails", [], {}, ["POST"]) },
+    { name: "send-sms/queued", requests: requestsTo("send-sms", ["queued"], {}, ["POST", "GET"]) },
   ];
 }
 

@@ -1,13 +1,20 @@
-// An owner (or an admin impersonating one) texts a customer: POST { "to": "<E.164>", "body": "<text>" }
-// with an Idempotency-Key header. public.queue_owner_sms, under the caller's identity, checks the
-// recipient, the sender (the business's own number), the consent ledger, quiet hours and the SMS
-// allowance, and records the message with its charge once per key; only the call that recorded it
-// hands it to Twilio, so 20 retries of one key send one text. public.finish_sms_send then marks it
-// sent, or failed with the charge given back. SMS_SANDBOX=true makes the send a recorded no-op.
+// Texts a business sends its customers, through public.queue_owner_sms / private.queue_sms (which
+// check the recipient, the sender (the business's own number), the consent ledger, quiet hours and
+// the SMS allowance, and record the message with its charge once per key), then Twilio, then
+// public.finish_sms_send (sent, or failed with the charge given back). SMS_SANDBOX=true makes the
+// provider call a recorded no-op.
+//
+//   POST /send-sms          an owner (or an admin impersonating one): { "to": "<E.164>", "body": "<text>" }
+//                           with an Idempotency-Key header; only the call that recorded the message
+//                           hands it to Twilio, so 20 retries of one key send one text.
+//   POST /send-sms/queued   the service role (kicked by SQL after commit, and every minute by the
+//                           kick-queued-sms job): sends the automatic texts SQL queued (booking
+//                           confirmations...), each claimed for a minute so overlapping runs never
+//                           send one twice.
 import { z } from "zod";
-import { verifiedUserId } from "../_shared/auth.ts";
+import { requireServiceRole, verifiedUserId } from "../_shared/auth.ts";
 import { optionalEnv } from "../_shared/env.ts";
-import { HttpError, jsonResponse, readJsonBody, withJsonErrors } from "../_shared/http.ts";
+import { HttpError, jsonResponse, readJsonBody, routeOf, withJsonErrors } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";
 import { databaseFailure } from "../_shared/provisioning-request.ts";
 import { adminClient, userClient } from "../_shared/supabase.ts";
@@ -35,7 +42,25 @@ function providerRefusal(errorCode: string): [number, string] {
   return [502, "provider_refused"];
 }
 
-export const handleSendSms = withJsonErrors("send-sms", async (request) => {
+/** Hands one recorded message to Twilio (or the sandbox) and records the answer; a transient fault throws. */
+async function sendRecorded(message: { id: string; from: string; to: string; body: string }): Promise<TwilioSendResult> {
+  const result: TwilioSendResult = optionalEnv("SMS_SANDBOX") === "true"
+    ? { sid: `sandbox_${message.id}` }
+    : await sendTwilioSms({ from: message.from, to: message.to, body: message.body });
+  await recordResult(message.id, result);
+  return result;
+}
+
+async function recordResult(messageId: string, result: TwilioSendResult): Promise<void> {
+  const finished = await adminClient().rpc("finish_sms_send", {
+    message_id: messageId,
+    provider_message_id: "sid" in result ? result.sid : null,
+    error_code: "errorCode" in result ? result.errorCode : null,
+  });
+  if (finished.error) throw databaseFailure(finished.error);
+}
+
+async function sendOwnerSms(request: Request): Promise<Response> {
   const requestId = request.headers.get("x-request-id");
   await verifiedUserId(request);
   const key = request.headers.get("idempotency-key");
@@ -55,25 +80,48 @@ export const handleSendSms = withJsonErrors("send-sms", async (request) => {
 
   let result: TwilioSendResult;
   try {
-    result = optionalEnv("SMS_SANDBOX") === "true"
-      ? { sid: `sandbox_${message.id}` }
-      : await sendTwilioSms({ from: message.from, to: message.to, body: message.body });
+    result = await sendRecorded(message);
   } catch (failure) {
+    if (failure instanceof HttpError) throw failure;
     // Twilio did not answer: we cannot know it sent, so the message is failed and not charged;
     // the owner sends again with a new key.
     log("error", "sms send failed", { request_id: requestId, message_id: message.id, error: String(failure) });
     result = { errorCode: "provider_unavailable", message: String(failure) };
+    await recordResult(message.id, result);
   }
-  const finished = await adminClient().rpc("finish_sms_send", {
-    message_id: message.id,
-    provider_message_id: "sid" in result ? result.sid : null,
-    error_code: "errorCode" in result ? result.errorCode : null,
-  });
-  if (finished.error) throw databaseFailure(finished.error);
   log("info", "sms sent", { request_id: requestId, message_id: message.id, outcome: "sid" in result ? "sent" : result.errorCode });
   if ("errorCode" in result) {
     const [status, code] = result.errorCode === "provider_unavailable" ? [503, "provider_unavailable"] : providerRefusal(result.errorCode);
     throw new HttpError(status, code, `Not sent (${result.errorCode}: ${result.message}); nothing was charged`);
   }
   return jsonResponse(201, { message: { ...message, status: "sent", provider_message_id: result.sid } });
+}
+
+type Claimed = { id: string; from_number: string; to_number: string; body: string };
+
+async function sendQueuedSms(request: Request): Promise<Response> {
+  const requestId = request.headers.get("x-request-id");
+  await requireServiceRole(request);
+  const { data, error } = await adminClient().rpc("claim_queued_sms", { max_messages: 20 });
+  if (error) throw databaseFailure(error);
+  const outcomes = await Promise.all((data as Claimed[]).map(async (m) => {
+    try {
+      const result = await sendRecorded({ id: m.id, from: m.from_number, to: m.to_number, body: m.body });
+      log("info", "automatic sms sent", { request_id: requestId, message_id: m.id, outcome: "sid" in result ? "sent" : result.errorCode });
+      return "sid" in result ? "sent" : "failed";
+    } catch (failure) {
+      // A transient fault: the claim runs out and the next run tries again (three times at most).
+      log("error", "automatic sms send failed", { request_id: requestId, message_id: m.id, error: String(failure) });
+      return "retry";
+    }
+  }));
+  const count = (outcome: string) => outcomes.filter((o) => o === outcome).length;
+  return jsonResponse(200, { claimed: outcomes.length, sent: count("sent"), failed: count("failed"), retry: count("retry") });
+}
+
+export const handleSendSms = withJsonErrors("send-sms", (request) => {
+  const route = routeOf(request, "send-sms");
+  if (route === "") return sendOwnerSms(request);
+  if (route === "queued") return sendQueuedSms(request);
+  throw new HttpError(404, "route_not_found", `No route ${route}; POST /send-sms or /send-sms/queued`);
 }, ["POST"]);
