@@ -61,7 +61,7 @@ insert into expected_grants values
   ('black_box_events', 'authenticated', 'INSERT', null),
   ('customers', 'authenticated', 'UPDATE', 'email,name,notes'),
   ('leads', 'authenticated', 'UPDATE', 'flag_reason,flagged,status'),
-  ('profiles', 'authenticated', 'UPDATE', 'agent_tone,area_code,business_hours,business_name,business_phone,emergency_fee,full_name,industry,notify_email,notify_sms,schedule_summary,standard_fee,time_zone,transfer_number'),
+  ('profiles', 'authenticated', 'UPDATE', 'agent_tone,area_code,business_hours,business_name,business_phone,emergency_fee,full_name,industry,notify_email,notify_sms,schedule_summary,sms_booking_confirmations,standard_fee,time_zone,transfer_number'),
   ('tracking_points', 'authenticated', 'INSERT', 'latitude,longitude,recorded_at,session_id,user_id'),
   ('tracking_sessions', 'authenticated', 'INSERT', 'appointment_id,expires_at,technician_name,user_id'),
   ('tracking_sessions', 'authenticated', 'UPDATE', 'status,technician_name'),
