@@ -7,34 +7,12 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { validateRequest } from "twilio/lib/webhooks/webhooks.js";
 import { signTwilioRequest } from "../../fakes/twilio.ts";
-import { fakeUrl } from "../../stack/config.ts";
 import { functionEnv } from "../../stack/functions.ts";
 import { newBusiness, uniquePhone, type Business } from "../calls/fixtures.ts";
 import { callFunction, FUNCTIONS_URL, newUser, sql } from "../helpers/stack.ts";
+import { customerTexts, sentTo, SMS_INBOUND_URL, twilioControl } from "./twilio.ts";
 
 const env = functionEnv();
-const TWILIO_URL = fakeUrl("twilio");
-export const SMS_INBOUND_URL = `${FUNCTIONS_URL}/sms-inbound`;
-
-async function twilioControl(path: string, body: unknown = {}): Promise<any> {
-  const response = await fetch(`${TWILIO_URL}${path}`, {
-    method: path.startsWith("/__control/messages") ? "GET" : "POST",
-    headers: { "content-type": "application/json" },
-    body: path.startsWith("/__control/messages") ? undefined : JSON.stringify(body),
-  });
-  return response.json();
-}
-
-/** The customer texts the business: Twilio's fake signs and POSTs it to sms-inbound. */
-export async function customerTexts(b: Business, from: string, body: string): Promise<{ status: number; responseBody: string; params: Record<string, string> }> {
-  return twilioControl("/__control/inbound", { url: SMS_INBOUND_URL, From: from, To: b.number, Body: body });
-}
-
-/** What the Twilio fake sent to `to`. */
-async function sentTo(to: string): Promise<any[]> {
-  const messages: any[] = await twilioControl("/__control/messages");
-  return messages.filter((m) => m.to === to);
-}
 
 function ownerSends(b: Business, to: string, body: string, key = randomUUID()) {
   return callFunction("send-sms", { token: b.user.accessToken, body: { to, body }, headers: { "idempotency-key": key } });
@@ -160,6 +138,26 @@ describe("send-sms", () => {
     expect(usage.n).toBe(0);
     const [message] = await sql`select status, error_code from public.sms_messages where user_id = ${b.user.id} and direction = 'outbound'`;
     expect(message).toEqual({ status: "failed", error_code: "21610" });
+  });
+
+  it("honours an owner's opt-out at once, and never lets an owner lift the customer's own", async () => {
+    const b = await newBusiness();
+    const customer = uniquePhone();
+    await customerTexts(b, customer, "Are you open Saturday?");
+    const optOut = await b.user.client.rpc("set_customer_sms_consent", { customer_phone: customer, opted_out: true });
+    expect(optOut.error).toBeNull();
+    expect((await ownerSends(b, customer, "Yes, 9 to 1")).body.error.code).toBe("recipient_opted_out");
+    expect((await b.user.client.rpc("set_customer_sms_consent", { customer_phone: customer, opted_out: false })).error).toBeNull();
+    expect((await ownerSends(b, customer, "Yes, 9 to 1")).status).toBe(201);
+
+    await customerTexts(b, customer, "STOP");
+    const override = await b.user.client.rpc("set_customer_sms_consent", { customer_phone: customer, opted_out: false });
+    expect(override.error?.code).toBe("PT409");
+    expect(await optedOut(b, customer)).toBe(true);
+    const stranger = await b.user.client.rpc("set_customer_sms_consent", { customer_phone: uniquePhone(), opted_out: true });
+    expect(stranger.error?.code).toBe("PT404");
+    const [audited] = await sql`select count(*)::int as n from public.audit_logs where actor_user_id = ${b.user.id} and action like 'sms.customer_opted_%'`;
+    expect(audited.n).toBe(2);
   });
 
   it("needs a number of the business's own and a valid recipient", async () => {
