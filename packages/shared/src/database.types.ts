@@ -339,14 +339,14 @@ isOneToOne: false
                   ]
                 },"profiles": {
                   Row: {
-                    "agent_tone": string,"area_code": string | null,"business_hours": NonNullable<Json>,"business_name": string | null,"business_phone": string | null,"consent_accepted_at": string | null,"consent_version": string | null,"created_at": string,"deploy_error": string | null,"email": string | null,"emergency_fee": number | null,"full_name": string | null,"id": string,"industry": string | null,"last_activity_at": string | null,"notify_email": boolean,"notify_sms": boolean,"referral_code": string,"schedule_summary": string | null,"standard_fee": number | null,"time_zone": string,"transfer_number": string | null,"updated_at": string
+                    "agent_tone": string,"area_code": string | null,"business_hours": NonNullable<Json>,"business_name": string | null,"business_phone": string | null,"consent_accepted_at": string | null,"consent_version": string | null,"created_at": string,"deploy_error": string | null,"email": string | null,"emergency_fee": number | null,"full_name": string | null,"id": string,"industry": string | null,"last_activity_at": string | null,"notify_email": boolean,"notify_sms": boolean,"referral_code": string,"schedule_summary": string | null,"sms_booking_confirmations": boolean,"standard_fee": number | null,"time_zone": string,"transfer_number": string | null,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id": string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
+                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id": string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"sms_booking_confirmations"?: boolean,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
                   }
                   Update: {
-                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id"?: string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
+                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id"?: string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"sms_booking_confirmations"?: boolean,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -477,14 +477,14 @@ isOneToOne: false
                   ]
                 },"sms_messages": {
                   Row: {
-                    "body": string,"conversation_id": string,"created_at": string,"direction": string,"error_code": string | null,"from_number": string,"id": string,"idempotency_key": string | null,"provider": string,"provider_message_id": string | null,"segments": number | null,"status": string,"to_number": string,"updated_at": string,"user_id": string
+                    "automatic": boolean,"body": string,"conversation_id": string,"created_at": string,"direction": string,"error_code": string | null,"from_number": string,"id": string,"idempotency_key": string | null,"kind": string | null,"provider": string,"provider_message_id": string | null,"segments": number | null,"send_attempts": number,"send_claimed_until": string | null,"status": string,"to_number": string,"updated_at": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "body": string,"conversation_id": string,"created_at"?: string,"direction": string,"error_code"?: string | null,"from_number": string,"id"?: string,"idempotency_key"?: string | null,"provider": string,"provider_message_id"?: string | null,"segments"?: number | null,"status"?: string,"to_number": string,"updated_at"?: string,"user_id": string
+                    "automatic"?: boolean,"body": string,"conversation_id": string,"created_at"?: string,"direction": string,"error_code"?: string | null,"from_number": string,"id"?: string,"idempotency_key"?: string | null,"kind"?: string | null,"provider": string,"provider_message_id"?: string | null,"segments"?: number | null,"send_attempts"?: number,"send_claimed_until"?: string | null,"status"?: string,"to_number": string,"updated_at"?: string,"user_id": string
                   }
                   Update: {
-                    "body"?: string,"conversation_id"?: string,"created_at"?: string,"direction"?: string,"error_code"?: string | null,"from_number"?: string,"id"?: string,"idempotency_key"?: string | null,"provider"?: string,"provider_message_id"?: string | null,"segments"?: number | null,"status"?: string,"to_number"?: string,"updated_at"?: string,"user_id"?: string
+                    "automatic"?: boolean,"body"?: string,"conversation_id"?: string,"created_at"?: string,"direction"?: string,"error_code"?: string | null,"from_number"?: string,"id"?: string,"idempotency_key"?: string | null,"kind"?: string | null,"provider"?: string,"provider_message_id"?: string | null,"segments"?: number | null,"send_attempts"?: number,"send_claimed_until"?: string | null,"status"?: string,"to_number"?: string,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     {
@@ -1159,6 +1159,11 @@ isOneToOne: false
 "calcom_start_oauth":
 { Args: { "state_hash": string,"ttl_seconds"?: number }; Returns: string
                            },
+"claim_queued_sms":
+{ Args: { "max_messages"?: number }; Returns: {
+              "body": string,"from_number": string,"id": string,"to_number": string
+            }[]
+                           },
 "claim_tool_invocation":
 { Args: { "args": Json,"business_number"?: string,"call_id": string,"tool_name": string }; Returns: Json
                            },
@@ -1441,6 +1446,9 @@ isOneToOne: false
 { Args: { "endpoint": string }; Returns: {
               "delivery_id": number,"message_id": string
             }[]
+                           },
+"set_customer_sms_consent":
+{ Args: { "customer_phone": string,"opted_out": boolean }; Returns: Json
                            },
 "stripe_apply_payment_failed":
 { Args: { "event_created": string,"event_id": string,"event_type": string,"invoice": Json }; Returns: Json
