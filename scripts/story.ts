@@ -238,9 +238,15 @@ async function main() {
     const [appointment] = await rows(frontend.from("appointments").select("start_at, status, source, customer_name, calcom_booking_uid").eq("call_id", callScript!.callId));
     expect(appointment, "no appointment row for the call");
     const said = (answer: any) => (typeof answer.body === "string" ? answer.body : answer.body.result ?? JSON.stringify(answer.body));
+    // The caller's confirmation text was queued with the booking and leaves after it.
+    const confirmation = await poll("the booking confirmation text to leave", async () => {
+      const [message] = await rows(frontend.from("sms_messages").select("status, body, to_number").like("idempotency_key", "booking-confirmation:%"));
+      return message && message.status !== "queued" ? message : undefined;
+    }, 15_000);
+    expect(confirmation.status === "sent" && confirmation.to_number === CALLER, `the confirmation text is ${JSON.stringify(confirmation)}`);
     return {
-      line: `agent checked the calendar ("${said(availability)}") and booked: "${said(booking)}" → appointment ${appointment.start_at} (${appointment.source}, Cal.com ${appointment.calcom_booking_uid})`,
-      facts: { availability: said(availability), booking: said(booking), appointment },
+      line: `agent checked the calendar ("${said(availability)}") and booked: "${said(booking)}" → appointment ${appointment.start_at} (${appointment.source}, Cal.com ${appointment.calcom_booking_uid}); texted ${CALLER} "${confirmation.body}"`,
+      facts: { availability: said(availability), booking: said(booking), appointment, confirmation: { status: confirmation.status, body: confirmation.body } },
     };
   });
 

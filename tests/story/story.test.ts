@@ -15,7 +15,9 @@ it("plays the whole story through the public interfaces", () => {
   expect(byStep.Deployment.area_code_obtained).not.toBe(byStep.Deployment.area_code_requested);
   expect(byStep["Inbound call"].dynamic_variables.business_name).toBe("Mile High Heating & Air");
   expect(byStep.Webhooks).toMatchObject({ delivered: ["appointment_booked", "call_ended", "lead_created"], verified: true });
-  expect(byStep.SMS).toMatchObject({ messages: 3, reply_status: "sent", after_stop: "recipient_opted_out" });
+  expect(byStep.Booking.confirmation).toMatchObject({ status: "sent", body: expect.stringMatching(/^Mile High Heating & Air: your appointment on .+ is confirmed\. Reschedule: .+\/reschedule\/.+ Cancel: .+\/booking\/.+\?cancel=true$/) });
+  // The booking confirmation, the customer's text, the owner's reply, STOP.
+  expect(byStep.SMS).toMatchObject({ messages: 4, reply_status: "sent", after_stop: "recipient_opted_out" });
   expect(byStep.Redelivery.unchanged).toBe(true);
   expect(byStep.Dashboard).toMatchObject({ calls: 1, appointments: 1, leads: 1, minutes_used: 3 });
 }, 180_000); // the reconciliation step waits for pg_cron's next minute
