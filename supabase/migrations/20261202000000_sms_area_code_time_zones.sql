@@ -16,8 +16,8 @@
 -- the zone of each code and of each of its exchanges from resources/timezones/map_data.txt, the
 -- state or province from resources/geocoding/en/1.txt. A code is single_zone only when the code and
 -- every exchange listed under it name the same zone; codes NANPA assigns but libphonenumber does
--- not yet map stay out of the table (and fall back). The non-geographic codes are NANPA's
--- (nationalnanpa.com, "Non-geographic area codes").
+-- not yet map stay out of the table (and fall back). The non-geographic codes in service are
+-- those of LincMad's list of NANP non-geographic codes (lincmad.com/nongeographic.html).
 -- ============================================================================
 
 -- ---------------------------------------------------------------------------
@@ -467,7 +467,7 @@ from (values
 insert into private.sms_area_code_zones (area_code, kind)
 select code, 'non_geographic'
 from unnest(array[
-  '500', '521', '522', '523', '524', '525', '526', '527', '528', '529', '532', '533', '544', '566', '577', '588',
+  '500', '521', '522', '523', '524', '525', '526', '527', '528', '533', '544', '566', '577', '588',
   '600', '622', '700', '710', '800', '833', '844', '855', '866', '877', '888', '900'
 ]) code;
 
