@@ -82,6 +82,7 @@ async function sendOwnerSms(request: Request): Promise<Response> {
   try {
     result = await sendRecorded(message);
   } catch (failure) {
+    // Twilio answered but recording its answer failed: not a provider fault, the message stays queued.
     if (failure instanceof HttpError) throw failure;
     // Twilio did not answer: we cannot know it sent, so the message is failed and not charged;
     // the owner sends again with a new key.
@@ -110,7 +111,9 @@ async function sendQueuedSms(request: Request): Promise<Response> {
       log("info", "automatic sms sent", { request_id: requestId, message_id: m.id, outcome: "sid" in result ? "sent" : result.errorCode });
       return "sid" in result ? "sent" : "failed";
     } catch (failure) {
-      // A transient fault: the claim runs out and the next run tries again (three times at most).
+      // A transient fault (Twilio or recording its answer): the claim runs out and the next run tries
+      // again, three times at most. At least once, like every queue here: a text whose answer was
+      // lost after Twilio took it may go out twice.
       log("error", "automatic sms send failed", { request_id: requestId, message_id: m.id, error: String(failure) });
       return "retry";
     }
