@@ -25,13 +25,15 @@ export type BusinessOptions = {
   calendar?: { status: "connected" | "needs_reauth" | "disconnected"; bookingUrl: string | null };
   /** No subscription and no usage limits at all. */
   unsubscribed?: boolean;
+  /** The business's number (default: a random one no other test uses, unknown to the fake Retell). */
+  number?: string;
 };
 
 export type Business = { user: TestUser; number: string; businessName: string };
 
 export async function newBusiness(options: BusinessOptions = {}): Promise<Business> {
   const user = await newUser("calls");
-  const number = uniquePhone();
+  const number = options.number ?? uniquePhone();
   const businessName = options.businessName ?? `Test Cooling ${randomUUID().slice(0, 6)}`;
   await sql`
     update public.profiles

@@ -11,7 +11,7 @@ select results_eq(
   $$ select name, schedule from private.cron_jobs order by name $$,
   $$ values ('cron-watch', '*/5 * * * *'), ('health-scores', '7 */6 * * *'), ('inactivity-check', '37 4 * * *'),
             ('kick-due-agent-deployments', '* * * * *'), ('kick-due-emails', '* * * * *'), ('kick-due-webhook-deliveries', '* * * * *'),
-            ('master-agent-health', '*/3 * * * *'), ('nightly-reconciliation', '0 3 * * *'),
+            ('master-agent-health', '*/3 * * * *'), ('master-rollout', '* * * * *'), ('nightly-reconciliation', '0 3 * * *'),
             ('prune-calcom-oauth-states', '23 * * * *'), ('prune-logs', '47 2 * * *'),
             ('prune-rate-limit-counters', '17 * * * *'), ('retell-template-sync', '* * * * *'), ('run-queued-reconciliations', '* * * * *'),
             ('webhook-health-check', '*/15 * * * *') $$,
