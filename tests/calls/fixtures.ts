@@ -33,6 +33,12 @@ export type Business = { user: TestUser; number: string; businessName: string };
 
 export async function newBusiness(options: BusinessOptions = {}): Promise<Business> {
   const user = await newUser("calls");
+  return { user, ...(await setUpBusiness(user.id, options)) };
+}
+
+/** The business rows of an existing user (profile, billing, agent): what newBusiness adds to a new one. */
+export async function setUpBusiness(userId: string, options: BusinessOptions = {}): Promise<Omit<Business, "user">> {
+  const user = { id: userId };
   const number = options.number ?? uniquePhone();
   const businessName = options.businessName ?? `Test Cooling ${randomUUID().slice(0, 6)}`;
   await sql`
@@ -61,7 +67,7 @@ export async function newBusiness(options: BusinessOptions = {}): Promise<Busine
       insert into public.integrations (user_id, provider, status, booking_url, connected_at)
       values (${user.id}, 'calcom', ${options.calendar.status}, ${options.calendar.bookingUrl}, now())`;
   }
-  return { user, number, businessName };
+  return { number, businessName };
 }
 
 /** The stored call row, or undefined. */
