@@ -75,6 +75,7 @@ async function endCalls(business: Business, version: number, count: number, disc
 }
 
 let admin: TestUser;
+let cronLocks: Awaited<ReturnType<typeof sql.reserve>>;
 let businesses: Business[];
 let pinned: Business;
 
@@ -89,6 +90,11 @@ async function businessWithNumber(): Promise<Business> {
 }
 
 beforeAll(async () => {
+  // This suite runs the jobs itself: their cron starts do nothing meanwhile (private.run_cron_job
+  // skips a start while its lock is held), so no run of theirs moves a rollout or meets the faults.
+  cronLocks = await sql.reserve();
+  await cronLocks`select pg_advisory_lock(hashtextextended('private.run_cron_job:' || name, 0))
+                  from unnest(array['master-rollout', 'master-agent-health']) as name`;
   admin = await newAdmin();
   // Other suites' businesses of the HVAC master have numbers the fake never sold: each run records
   // them missing_at_retell. Short stages with few calls keep this suite quick; restored afterwards.
@@ -104,6 +110,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await cronLocks`select pg_advisory_unlock_all()`;
+  cronLocks.release();
   await setRetellFaults({});
   await sql`update public.master_rollout_rules r set min_calls_per_stage = d.min_calls_per_stage, min_stage_minutes = d.min_stage_minutes,
               min_calls_to_compare = d.min_calls_to_compare
