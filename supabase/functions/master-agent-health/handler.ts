@@ -16,7 +16,7 @@ import { log } from "../_shared/log.ts";
 import { optionalEnv } from "../_shared/env.ts";
 import { RetellClient, RetellError } from "../_shared/retell-client.ts";
 import { requireServiceRole } from "../_shared/auth.ts";
-import { functionUrl, type Industry, masterAgentFor } from "../_shared/provisioning.ts";
+import { functionUrl, type Industry } from "../_shared/provisioning.ts";
 import { currentMasterBinding, primaryVersion } from "../_shared/master-binding.ts";
 import { checkMasterAgent } from "./check.ts";
 
@@ -35,7 +35,6 @@ export const handleHealthCheck = withJsonErrors("master-agent-health", async (re
     const suffix = industry.toUpperCase();
     if (!optionalEnv(`RETELL_MASTER_AGENT_ID_${suffix}`)) continue;
     // After a rollout the numbers answer with the version it left them on, not the configured pin.
-    masterAgentFor(industry);
     const binding = await currentMasterBinding(industry);
     const master = { agentId: binding.agentId, version: primaryVersion(binding) };
     let problems: string[];
