@@ -334,6 +334,9 @@ declare
   rolled public.master_rollouts;
 begin
   perform private.assert_admin();
+  if admin_roll_back_master_rollout.industry is null or admin_roll_back_master_rollout.industry not in ('hvac', 'plumbing') then
+    raise exception 'industry must be hvac or plumbing' using errcode = '22023';
+  end if;
   update public.master_rollouts r set
     status = case when r.status = 'publishing' then 'rolled_back' else 'rolling_back' end,
     finished_at = case when r.status = 'publishing' then now() end,
