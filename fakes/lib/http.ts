@@ -16,7 +16,8 @@ export type Request = {
 export type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
 export type Handler = (req: Request) => Reply | Promise<Reply>;
 
-export type Faults = { latencyMs: number; failNext: number; failStatus: number; hangNext: number };
+/** `passNext` requests are answered normally before `failNext` starts failing (a failure halfway). */
+export type Faults = { latencyMs: number; passNext: number; failNext: number; failStatus: number; hangNext: number };
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
   return { status, body, headers };
@@ -95,7 +96,9 @@ export function createServer(
         faults.hangNext--;
         return; // never answers: the caller's timeout fires
       }
-      if (faults.failNext > 0) {
+      if (faults.passNext > 0) {
+        faults.passNext--;
+      } else if (faults.failNext > 0) {
         faults.failNext--;
         return send(json(faults.failStatus, errorBody(faults.failStatus, "Injected failure")));
       }
@@ -122,7 +125,7 @@ export function createServer(
 }
 
 export function newFaults(): Faults {
-  return { latencyMs: 0, failNext: 0, failStatus: 500, hangNext: 0 };
+  return { latencyMs: 0, passNext: 0, failNext: 0, failStatus: 500, hangNext: 0 };
 }
 
 /** Control routes every fake has: set faults, and reset state through the given callback. */

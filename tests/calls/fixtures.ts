@@ -25,13 +25,21 @@ export type BusinessOptions = {
   calendar?: { status: "connected" | "needs_reauth" | "disconnected"; bookingUrl: string | null };
   /** No subscription and no usage limits at all. */
   unsubscribed?: boolean;
+  /** The business's number (default: a random one no other test uses, unknown to the fake Retell). */
+  number?: string;
 };
 
 export type Business = { user: TestUser; number: string; businessName: string };
 
 export async function newBusiness(options: BusinessOptions = {}): Promise<Business> {
   const user = await newUser("calls");
-  const number = uniquePhone();
+  return { user, ...(await setUpBusiness(user.id, options)) };
+}
+
+/** The business rows of an existing user (profile, billing, agent): what newBusiness adds to a new one. */
+export async function setUpBusiness(userId: string, options: BusinessOptions = {}): Promise<Omit<Business, "user">> {
+  const user = { id: userId };
+  const number = options.number ?? uniquePhone();
   const businessName = options.businessName ?? `Test Cooling ${randomUUID().slice(0, 6)}`;
   await sql`
     update public.profiles
@@ -59,7 +67,7 @@ export async function newBusiness(options: BusinessOptions = {}): Promise<Busine
       insert into public.integrations (user_id, provider, status, booking_url, connected_at)
       values (${user.id}, 'calcom', ${options.calendar.status}, ${options.calendar.bookingUrl}, now())`;
   }
-  return { user, number, businessName };
+  return { number, businessName };
 }
 
 /** The stored call row, or undefined. */

@@ -1,7 +1,9 @@
 // The master-agent-health job and failover: a master agent deleted at Retell, or one whose recent
 // calls end in error disconnections, is reported unhealthy with one ops alert, and the inbound
 // webhook answers that industry's shared businesses with the fallback agent until the master is
-// healthy again; dedicated agents keep their own.
+// healthy again. Dedicated agents are checked the same way: while one is unhealthy its business's
+// calls go to the master, or to the fallback agent when the master is down too.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postAsRetell } from "../../scripts/lib/call-simulator.ts";
 import { fakeUrl } from "../../stack/config.ts";
@@ -45,11 +47,25 @@ const answerFor = async (business: Business) =>
     call_inbound: { from_number: uniquePhone(), to_number: business.number, call_id: uniqueCallId() },
   })).body.call_inbound;
 
+/** A business's own agent at the fake, as the deployer leaves it: versions 0 to 2, all published. */
+async function dedicatedAgentAtRetell(agentId: string): Promise<void> {
+  const master = retellSeed(ENV).agents.find((agent) => agent.agent_id === MASTER)!;
+  await retell("POST", "/__control/seed", { agents: [{ ...master, agent_id: agentId, agent_name: "Own agent" }] });
+  await retell("POST", `/publish-agent-version/${agentId}`, { version: 0 });
+  for (const version of [1, 2]) {
+    await retell("POST", `/create-agent-version/${agentId}`, { base_version: version - 1 });
+    await retell("POST", `/publish-agent-version/${agentId}`, { version });
+  }
+}
+
+const OWN_AGENT = `agent_own_health_${randomUUID().slice(0, 8)}`;
+
 let shared: Business;
 let dedicated: Business;
 
 beforeAll(async () => {
-  [shared, dedicated] = await Promise.all([newBusiness(), newBusiness({ dedicatedAgent: { id: "agent_own_health", version: 2 } })]);
+  await dedicatedAgentAtRetell(OWN_AGENT);
+  [shared, dedicated] = await Promise.all([newBusiness(), newBusiness({ dedicatedAgent: { id: OWN_AGENT, version: 2 } })]);
 });
 
 afterAll(async () => {
@@ -90,7 +106,7 @@ describe("master-agent-health", () => {
     expect(answer.override_agent_id).toBe(FALLBACK);
     expect(answer.dynamic_variables.business_name).toBe(shared.businessName);
     // A business with its own agent is not moved.
-    expect(await answerFor(dedicated)).toMatchObject({ override_agent_id: "agent_own_health", override_agent_version: 2 });
+    expect(await answerFor(dedicated)).toMatchObject({ override_agent_id: OWN_AGENT, override_agent_version: 2 });
 
     // Checked again while still down: the same one alert, the outage's start kept.
     const since = (await masterRow()).unhealthy_since;
@@ -126,5 +142,37 @@ describe("master-agent-health", () => {
     await sql`update public.calls set ended_at = now() - interval '1 hour' where agent_id = ${MASTER} and call_id like 'call_health_%'`;
     expect((await runCheck()).body.industries.hvac.healthy).toBe(true);
     expect(await answerFor(shared)).not.toHaveProperty("override_agent_id");
+  });
+
+  it("checks dedicated agents the same way: one alert each, calls to the master, or the fallback while the master is down too", async () => {
+    const dedicatedRow = async () => (await sql`select * from public.dedicated_agent_health where user_id = ${dedicated.user.id}`)[0];
+    const dedicatedAlerts = async () =>
+      await sql`select * from public.ops_alerts where dedupe_key = ${`dedicated_agent_unhealthy:${dedicated.user.id}`} and resolved_at is null`;
+
+    const checked = await runCheck();
+    expect(checked.body.dedicated.checked).toBeGreaterThanOrEqual(1);
+    expect(await dedicatedRow()).toMatchObject({ retell_agent_id: OWN_AGENT, retell_agent_version: 2, healthy: true, problems: [] });
+
+    await retell("DELETE", `/delete-agent/${OWN_AGENT}`);
+    await runCheck();
+    expect(await dedicatedRow()).toMatchObject({ healthy: false, problems: ["agent_not_found"] });
+    const [alert] = await dedicatedAlerts();
+    expect(alert).toMatchObject({ kind: "dedicated_agent_unhealthy", user_id: dedicated.user.id });
+    expect(await answerFor(dedicated)).toMatchObject({ override_agent_id: MASTER, override_agent_version: 1 });
+    // Other businesses are not moved.
+    expect(await answerFor(shared)).not.toHaveProperty("override_agent_id");
+
+    await retell("DELETE", `/delete-agent/${MASTER}`);
+    await runCheck();
+    const answer = await answerFor(dedicated);
+    expect(answer.override_agent_id).toBe(FALLBACK);
+    expect(answer).not.toHaveProperty("override_agent_version");
+
+    await restoreMaster();
+    await dedicatedAgentAtRetell(OWN_AGENT);
+    await runCheck();
+    expect(await dedicatedRow()).toMatchObject({ healthy: true, problems: [], unhealthy_since: null });
+    expect(await dedicatedAlerts()).toHaveLength(0);
+    expect(await answerFor(dedicated)).toMatchObject({ override_agent_id: OWN_AGENT, override_agent_version: 2 });
   });
 });

@@ -127,6 +127,7 @@ function userFunctionRequests(): { name: string; requests: fc.Arbitrary<Request>
     },
     { name: "agent-deployer", requests: requestsTo("agent-deployer", [], { user_id: randomUUID() }, ["POST"]) },
     { name: "master-agent-health", requests: requestsTo("master-agent-health", [], {}, ["POST"]) },
+    { name: "master-rollout", requests: requestsTo("master-rollout", [], {}, ["POST"]) },
     { name: "retell-template-sync", requests: requestsTo("retell-template-sync", [], { force: true }, ["POST"]) },
     { name: "send-emails", requests: requestsTo("send-emails", [], {}, ["POST"]) },
     { name: "send-sms/queued", requests: requestsTo("send-sms", ["queued"], {}, ["POST", "GET"]) },

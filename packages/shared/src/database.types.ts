@@ -7,14 +7,14 @@ export type Database = {
           Tables: {
             "agents": {
                   Row: {
-                    "area_code_obtained": string | null,"area_code_requested": string | null,"area_codes_tried": (string)[],"created_at": string,"deploy_attempts": number,"deploy_error_code": string | null,"deploy_error_detail": string | null,"deploy_requested_at": string | null,"deploy_source": string | null,"deploy_status": string,"deployed_at": string | null,"id": string,"lease_expires_at": string | null,"lease_id": string | null,"model": string,"next_attempt_at": string,"number_purchase_started_at": string | null,"phone_number": string | null,"retell_agent_id": string | null,"retell_agent_version": number | null,"retell_llm_id": string | null,"updated_at": string,"user_id": string,"waiting_for": (string)[]
+                    "area_code_obtained": string | null,"area_code_requested": string | null,"area_codes_tried": (string)[],"created_at": string,"deploy_attempts": number,"deploy_error_code": string | null,"deploy_error_detail": string | null,"deploy_requested_at": string | null,"deploy_source": string | null,"deploy_status": string,"deployed_at": string | null,"id": string,"lease_expires_at": string | null,"lease_id": string | null,"master_version_pinned": boolean,"model": string,"next_attempt_at": string,"number_purchase_started_at": string | null,"phone_number": string | null,"retell_agent_id": string | null,"retell_agent_version": number | null,"retell_llm_id": string | null,"updated_at": string,"user_id": string,"waiting_for": (string)[]
                   }
                   ComputedFields: never
                   Insert: {
-                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_attempts"?: number,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_requested_at"?: string | null,"deploy_source"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"lease_expires_at"?: string | null,"lease_id"?: string | null,"model"?: string,"next_attempt_at"?: string,"number_purchase_started_at"?: string | null,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id": string,"waiting_for"?: (string)[]
+                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_attempts"?: number,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_requested_at"?: string | null,"deploy_source"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"lease_expires_at"?: string | null,"lease_id"?: string | null,"master_version_pinned"?: boolean,"model"?: string,"next_attempt_at"?: string,"number_purchase_started_at"?: string | null,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id": string,"waiting_for"?: (string)[]
                   }
                   Update: {
-                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_attempts"?: number,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_requested_at"?: string | null,"deploy_source"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"lease_expires_at"?: string | null,"lease_id"?: string | null,"model"?: string,"next_attempt_at"?: string,"number_purchase_started_at"?: string | null,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id"?: string,"waiting_for"?: (string)[]
+                    "area_code_obtained"?: string | null,"area_code_requested"?: string | null,"area_codes_tried"?: (string)[],"created_at"?: string,"deploy_attempts"?: number,"deploy_error_code"?: string | null,"deploy_error_detail"?: string | null,"deploy_requested_at"?: string | null,"deploy_source"?: string | null,"deploy_status"?: string,"deployed_at"?: string | null,"id"?: string,"lease_expires_at"?: string | null,"lease_id"?: string | null,"master_version_pinned"?: boolean,"model"?: string,"next_attempt_at"?: string,"number_purchase_started_at"?: string | null,"phone_number"?: string | null,"retell_agent_id"?: string | null,"retell_agent_version"?: number | null,"retell_llm_id"?: string | null,"updated_at"?: string,"user_id"?: string,"waiting_for"?: (string)[]
                   }
                   Relationships: [
                     
@@ -103,14 +103,14 @@ isOneToOne: true
                   ]
                 },"calls": {
                   Row: {
-                    "agent_id": string | null,"analyzed_at": string | null,"call_id": string,"created_at": string,"direction": string,"disconnection_reason": string | null,"duration_ms": number | null,"ended_at": string | null,"from_number": string | null,"is_demo": boolean,"refusal_reason": string | null,"started_at": string | null,"status": string,"to_number": string | null,"transferred": boolean,"updated_at": string,"user_id": string | null
+                    "agent_id": string | null,"agent_version": number | null,"analyzed_at": string | null,"call_id": string,"created_at": string,"direction": string,"disconnection_reason": string | null,"duration_ms": number | null,"ended_at": string | null,"from_number": string | null,"is_demo": boolean,"refusal_reason": string | null,"started_at": string | null,"status": string,"to_number": string | null,"transferred": boolean,"updated_at": string,"user_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "agent_id"?: string | null,"analyzed_at"?: string | null,"call_id": string,"created_at"?: string,"direction"?: string,"disconnection_reason"?: string | null,"duration_ms"?: number | null,"ended_at"?: string | null,"from_number"?: string | null,"is_demo"?: boolean,"refusal_reason"?: string | null,"started_at"?: string | null,"status"?: string,"to_number"?: string | null,"transferred"?: boolean,"updated_at"?: string,"user_id"?: string | null
+                    "agent_id"?: string | null,"agent_version"?: number | null,"analyzed_at"?: string | null,"call_id": string,"created_at"?: string,"direction"?: string,"disconnection_reason"?: string | null,"duration_ms"?: number | null,"ended_at"?: string | null,"from_number"?: string | null,"is_demo"?: boolean,"refusal_reason"?: string | null,"started_at"?: string | null,"status"?: string,"to_number"?: string | null,"transferred"?: boolean,"updated_at"?: string,"user_id"?: string | null
                   }
                   Update: {
-                    "agent_id"?: string | null,"analyzed_at"?: string | null,"call_id"?: string,"created_at"?: string,"direction"?: string,"disconnection_reason"?: string | null,"duration_ms"?: number | null,"ended_at"?: string | null,"from_number"?: string | null,"is_demo"?: boolean,"refusal_reason"?: string | null,"started_at"?: string | null,"status"?: string,"to_number"?: string | null,"transferred"?: boolean,"updated_at"?: string,"user_id"?: string | null
+                    "agent_id"?: string | null,"agent_version"?: number | null,"analyzed_at"?: string | null,"call_id"?: string,"created_at"?: string,"direction"?: string,"disconnection_reason"?: string | null,"duration_ms"?: number | null,"ended_at"?: string | null,"from_number"?: string | null,"is_demo"?: boolean,"refusal_reason"?: string | null,"started_at"?: string | null,"status"?: string,"to_number"?: string | null,"transferred"?: boolean,"updated_at"?: string,"user_id"?: string | null
                   }
                   Relationships: [
                     
@@ -181,6 +181,20 @@ isOneToOne: true
                   }
                   Update: {
                     "created_at"?: string,"email"?: string | null,"first_seen_at"?: string,"id"?: string,"last_seen_at"?: string,"name"?: string | null,"notes"?: string | null,"phone"?: string,"sms_opted_out_at"?: string | null,"total_calls"?: number,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"dedicated_agent_health": {
+                  Row: {
+                    "checked_at": string,"healthy": boolean,"problems": (string)[],"recent_calls": number,"recent_error_calls": number,"retell_agent_id": string,"retell_agent_version": number | null,"unhealthy_since": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "checked_at"?: string,"healthy"?: boolean,"problems"?: (string)[],"recent_calls"?: number,"recent_error_calls"?: number,"retell_agent_id": string,"retell_agent_version"?: number | null,"unhealthy_since"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "checked_at"?: string,"healthy"?: boolean,"problems"?: (string)[],"recent_calls"?: number,"recent_error_calls"?: number,"retell_agent_id"?: string,"retell_agent_version"?: number | null,"unhealthy_since"?: string | null,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -291,6 +305,54 @@ isOneToOne: false
                   }
                   Update: {
                     "checked_at"?: string,"fallback_agent_id"?: string | null,"healthy"?: boolean,"industry"?: string,"problems"?: (string)[],"recent_calls"?: number,"recent_error_calls"?: number,"retell_agent_id"?: string,"retell_agent_version"?: number | null,"template_checked_at"?: string | null,"template_hash"?: string | null,"template_llm_id"?: string | null,"template_llm_version"?: number | null,"template_push_started_at"?: string | null,"template_version"?: number | null,"unhealthy_since"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"master_rollout_numbers": {
+                  Row: {
+                    "bound_at": string,"missing_at_retell": boolean,"phone_number": string,"rollout_id": string,"user_id": string,"weight": number
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bound_at"?: string,"missing_at_retell"?: boolean,"phone_number": string,"rollout_id": string,"user_id": string,"weight": number
+                  }
+                  Update: {
+                    "bound_at"?: string,"missing_at_retell"?: boolean,"phone_number"?: string,"rollout_id"?: string,"user_id"?: string,"weight"?: number
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "master_rollout_numbers_rollout_id_fkey"
+      columns: ["rollout_id"]
+isOneToOne: false
+      referencedRelation: "master_rollouts"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"master_rollout_rules": {
+                  Row: {
+                    "industry": string,"max_extra_error_share": number,"max_extra_short_share": number,"max_extra_tool_failure_share": number,"min_calls_per_stage": number,"min_calls_to_compare": number,"min_stage_minutes": number,"short_call_ratio": number,"stage_weights": (number)[]
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "industry": string,"max_extra_error_share"?: number,"max_extra_short_share"?: number,"max_extra_tool_failure_share"?: number,"min_calls_per_stage"?: number,"min_calls_to_compare"?: number,"min_stage_minutes"?: number,"short_call_ratio"?: number,"stage_weights"?: (number)[]
+                  }
+                  Update: {
+                    "industry"?: string,"max_extra_error_share"?: number,"max_extra_short_share"?: number,"max_extra_tool_failure_share"?: number,"min_calls_per_stage"?: number,"min_calls_to_compare"?: number,"min_stage_minutes"?: number,"short_call_ratio"?: number,"stage_weights"?: (number)[]
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"master_rollouts": {
+                  Row: {
+                    "agent_id": string,"comparison": Json | null,"created_at": string,"finished_at": string | null,"from_version": number,"halt_reason": string | null,"id": string,"industry": string,"stage": number,"stage_bound_at": string | null,"stage_started_at": string | null,"stage_weights": (number)[],"started_by": string | null,"status": string,"target_weight": number,"to_version": number | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "agent_id": string,"comparison"?: Json | null,"created_at"?: string,"finished_at"?: string | null,"from_version": number,"halt_reason"?: string | null,"id"?: string,"industry": string,"stage"?: number,"stage_bound_at"?: string | null,"stage_started_at"?: string | null,"stage_weights": (number)[],"started_by"?: string | null,"status"?: string,"target_weight"?: number,"to_version"?: number | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "agent_id"?: string,"comparison"?: Json | null,"created_at"?: string,"finished_at"?: string | null,"from_version"?: number,"halt_reason"?: string | null,"id"?: string,"industry"?: string,"stage"?: number,"stage_bound_at"?: string | null,"stage_started_at"?: string | null,"stage_weights"?: (number)[],"started_by"?: string | null,"status"?: string,"target_weight"?: number,"to_version"?: number | null,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -860,6 +922,7 @@ isOneToOne: false
 "id": string,
 "lease_expires_at": string | null,
 "lease_id": string | null,
+"master_version_pinned": boolean,
 "model": string,
 "next_attempt_at": string,
 "number_purchase_started_at": string | null,
@@ -885,6 +948,9 @@ isOneToOne: false
               "business_name": string,"created_at": string,"deploy_status": string,"email": string,"industry": string,"is_admin": boolean,"phone_number": string,"plan": string,"subscription_status": string,"user_id": string
             }[]
                            },
+"admin_pin_master_version":
+{ Args: { "pinned": boolean,"target_user_id": string }; Returns: undefined
+                           },
 "admin_quick_onboard":
 { Args: { "agent_tone"?: string,"area_code": string,"business_hours"?: Json,"business_name": string,"business_phone"?: string,"consent_confirmed": boolean,"emergency_fee"?: number,"industry": string,"plan": string,"schedule_summary"?: string,"standard_fee"?: number,"target_user_id": string,"time_zone"?: string,"transfer_number"?: string }; Returns: {
               "area_code_obtained": string | null,
@@ -901,6 +967,7 @@ isOneToOne: false
 "id": string,
 "lease_expires_at": string | null,
 "lease_id": string | null,
+"master_version_pinned": boolean,
 "model": string,
 "next_attempt_at": string,
 "number_purchase_started_at": string | null,
@@ -934,6 +1001,7 @@ isOneToOne: false
 "id": string,
 "lease_expires_at": string | null,
 "lease_id": string | null,
+"master_version_pinned": boolean,
 "model": string,
 "next_attempt_at": string,
 "number_purchase_started_at": string | null,
@@ -989,6 +1057,7 @@ isOneToOne: false
 "id": string,
 "lease_expires_at": string | null,
 "lease_id": string | null,
+"master_version_pinned": boolean,
 "model": string,
 "next_attempt_at": string,
 "number_purchase_started_at": string | null,
@@ -1009,6 +1078,32 @@ isOneToOne: false
 "admin_resolve_ops_alert":
 { Args: { "alert_id": string }; Returns: boolean
                            },
+"admin_roll_back_master_rollout":
+{ Args: { "industry": string }; Returns: {
+              "agent_id": string,
+"comparison": Json | null,
+"created_at": string,
+"finished_at": string | null,
+"from_version": number,
+"halt_reason": string | null,
+"id": string,
+"industry": string,
+"stage": number,
+"stage_bound_at": string | null,
+"stage_started_at": string | null,
+"stage_weights": (number)[],
+"started_by": string | null,
+"status": string,
+"target_weight": number,
+"to_version": number | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "master_rollouts"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_save_prompt_template":
 { Args: { "begin_message"?: string,"dynamic_variables"?: (string)[],"general_prompt": string,"general_tools"?: Json,"industry": string }; Returns: {
               "begin_message": string | null,
@@ -1042,6 +1137,32 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "impersonation_sessions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_start_master_rollout":
+{ Args: { "industry": string,"stage_weights"?: (number)[],"to_version"?: number }; Returns: {
+              "agent_id": string,
+"comparison": Json | null,
+"created_at": string,
+"finished_at": string | null,
+"from_version": number,
+"halt_reason": string | null,
+"id": string,
+"industry": string,
+"stage": number,
+"stage_bound_at": string | null,
+"stage_started_at": string | null,
+"stage_weights": (number)[],
+"started_by": string | null,
+"status": string,
+"target_weight": number,
+"to_version": number | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "master_rollouts"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -1114,6 +1235,9 @@ isOneToOne: false
 "assert_wizard_open":
 { Args: Record<PropertyKey, never>; Returns: undefined
                            },
+"backend_prompt":
+{ Args: { "to_number": string }; Returns: Json
+                           },
 "billing_customer":
 { Args: Record<PropertyKey, never>; Returns: {
               "email": string,"stripe_customer_id": string,"subscription_status": string,"user_id": string
@@ -1181,6 +1305,9 @@ isOneToOne: false
 "dashboard_stats":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"dedicated_agents_to_check":
+{ Args: { "batch"?: number }; Returns: Json
+                           },
 "deploy_my_agent":
 { Args: { "agent_tone"?: string,"area_code": string,"business_hours"?: Json,"business_name": string,"emergency_fee"?: number,"industry": string,"schedule_summary"?: string,"standard_fee"?: number,"transfer_number"?: string }; Returns: {
               "area_code_obtained": string | null,
@@ -1197,6 +1324,7 @@ isOneToOne: false
 "id": string,
 "lease_expires_at": string | null,
 "lease_id": string | null,
+"master_version_pinned": boolean,
 "model": string,
 "next_attempt_at": string,
 "number_purchase_started_at": string | null,
@@ -1238,6 +1366,7 @@ isOneToOne: false
 "id": string,
 "lease_expires_at": string | null,
 "lease_id": string | null,
+"master_version_pinned": boolean,
 "model": string,
 "next_attempt_at": string,
 "number_purchase_started_at": string | null,
@@ -1271,6 +1400,7 @@ isOneToOne: false
 "id": string,
 "lease_expires_at": string | null,
 "lease_id": string | null,
+"master_version_pinned": boolean,
 "model": string,
 "next_attempt_at": string,
 "number_purchase_started_at": string | null,
@@ -1314,6 +1444,9 @@ isOneToOne: false
 "mark_sms_conversation_read":
 { Args: { "conversation_id": string }; Returns: undefined
                            },
+"master_binding":
+{ Args: { "industry": string }; Returns: Json
+                           },
 "my_sessions":
 { Args: Record<PropertyKey, never>; Returns: {
               "created_at": string,"id": string,"ip": unknown,"is_current": boolean,"updated_at": string,"user_agent": string
@@ -1341,6 +1474,24 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "consent_logs"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"record_dedicated_agent_health":
+{ Args: { "retell_agent_id": string,"retell_agent_version": number,"retell_problems": (string)[],"target_user_id": string }; Returns: {
+              "checked_at": string,
+"healthy": boolean,
+"problems": (string)[],
+"recent_calls": number,
+"recent_error_calls": number,
+"retell_agent_id": string,
+"retell_agent_version": number | null,
+"unhealthy_since": string | null,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "dedicated_agent_health"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -1375,6 +1526,35 @@ isOneToOne: false
 "record_rejected_webhook_event":
 { Args: { "body_sha256": string,"details": Json,"provider": string,"reason": string,"reason_code": string }; Returns: undefined
                            },
+"record_rollout_binding":
+{ Args: { "missing_at_retell"?: boolean,"phone_number": string,"rollout_id": string,"user_id": string,"weight": number }; Returns: undefined
+                           },
+"record_rollout_publish":
+{ Args: { "problem"?: string,"rollout_id": string,"to_version": number }; Returns: {
+              "agent_id": string,
+"comparison": Json | null,
+"created_at": string,
+"finished_at": string | null,
+"from_version": number,
+"halt_reason": string | null,
+"id": string,
+"industry": string,
+"stage": number,
+"stage_bound_at": string | null,
+"stage_started_at": string | null,
+"stage_weights": (number)[],
+"started_by": string | null,
+"status": string,
+"target_weight": number,
+"to_version": number | null,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "master_rollouts"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "record_template_sync":
 { Args: { "industry": string,"llm_id"?: string,"llm_version"?: number,"outcome": string,"retell_agent_id": string,"template_hash"?: string,"template_version"?: number }; Returns: undefined
                            },
@@ -1438,6 +1618,9 @@ isOneToOne: false
                            },
 "revoke_session":
 { Args: { "session_id": string }; Returns: boolean
+                           },
+"rollout_work":
+{ Args: { "batch"?: number }; Returns: Json
                            },
 "rotate_webhook_secret":
 { Args: { "endpoint": string }; Returns: string

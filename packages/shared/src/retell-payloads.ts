@@ -122,6 +122,8 @@ export type InboundAnswer = {
   override_agent_id?: string;
   override_agent_version?: number;
   metadata?: Record<string, unknown>;
+  /** Per-call settings over the agent's own (contract 1a); we set only the Retell LLM's prompt. */
+  agent_override?: { retell_llm: { general_prompt: string; begin_message?: string } };
 };
 export type CallInboundResponse = { call_inbound: InboundAnswer };
 export type ChatInboundResponse = { chat_inbound: InboundAnswer };

@@ -14,8 +14,10 @@ import {
   type RetellClient,
   RetellUnavailableError,
   singleAgent,
+  type AgentBinding,
 } from "../_shared/retell-client.ts";
-import { ConfigurationError, functionUrl, masterAgentFor, numberMarker, voiceFor } from "../_shared/provisioning.ts";
+import { ConfigurationError, functionUrl, type Industry, masterAgentFor, numberMarker, voiceFor } from "../_shared/provisioning.ts";
+import { currentMasterBinding, inboundAgentsFor, outboundAgentsFor, primaryVersion, sameBindings } from "../_shared/master-binding.ts";
 import { type Deployment, type Deployments, type Failure, LeaseLostError } from "./deployments.ts";
 
 /** No number for sale in the requested area code or any nearby one. */
@@ -26,6 +28,9 @@ class AreaCodeUnavailableError extends Error {
 }
 
 type AgentChoice = { agentId: string; version?: number };
+
+/** What a number is bound with: the agent recorded for the business, and the lists Retell takes. */
+type Binding = AgentChoice & { inbound: AgentBinding[]; outbound: AgentBinding[] };
 
 // Fields of an agent or LLM that Retell owns (ids, versions) or that we set for the new agent.
 const AGENT_FIELDS_NOT_COPIED = [
@@ -41,8 +46,8 @@ export async function provision(deployment: Deployment, retell: RetellClient, de
   const fields = { user_id: deployment.userId, attempt: deployment.attempt, model: deployment.model };
   try {
     const agent = deployment.model === "dedicated"
-      ? await dedicatedAgent(deployment, retell, deployments)
-      : masterAgentFor(deployment.industry);
+      ? singleBinding(await dedicatedAgent(deployment, retell, deployments))
+      : await masterBinding(deployment.industry);
     const number = await obtainNumber(deployment, agent, retell, deployments);
     await deployments.complete(deployment, {
       phoneNumber: number.phone_number,
@@ -61,6 +66,21 @@ export async function provision(deployment: Deployment, retell: RetellClient, de
     const status = await deployments.fail(deployment, failure);
     log(failure.retryable ? "warn" : "error", "deployment attempt failed", { ...fields, ...failure, status });
   }
+}
+
+function singleBinding(agent: AgentChoice): Binding {
+  const only = singleAgent(agent.agentId, agent.version);
+  return { ...agent, inbound: only, outbound: only };
+}
+
+/**
+ * Model A: the master as the industry's numbers are bound now, so a number bought during a rollout
+ * gets the stage's split (the rollout job then records it like any other number).
+ */
+async function masterBinding(industry: string): Promise<Binding> {
+  masterAgentFor(industry); // a missing or malformed configuration fails before anything is bought
+  const binding = await currentMasterBinding(industry as Industry);
+  return { agentId: binding.agentId, version: primaryVersion(binding), inbound: inboundAgentsFor(binding), outbound: outboundAgentsFor(binding) };
 }
 
 /** What a failed attempt records: a code a frontend can show, and whether trying again may help. */
@@ -120,19 +140,18 @@ async function dedicatedAgent(deployment: Deployment, retell: RetellClient, depl
 /** The business's number: the one an ambiguous earlier purchase left at Retell, else a new one. */
 async function obtainNumber(
   deployment: Deployment,
-  agent: AgentChoice,
+  agent: Binding,
   retell: RetellClient,
   deployments: Deployments,
 ): Promise<PhoneNumber & { adopted: boolean }> {
-  const binding = singleAgent(agent.agentId, agent.version);
   const marker = numberMarker(deployment.userId);
   if (deployment.purchaseOutcomeUnknown) {
     const earlier = await findNumber(retell, marker);
     if (earlier) {
       log("info", "adopting a number bought in an earlier attempt", { user_id: deployment.userId, phone_number: earlier.phone_number });
-      const bound = sameBinding(earlier.inbound_agents, binding) && sameBinding(earlier.outbound_agents, binding)
+      const bound = sameBindings(earlier.inbound_agents, agent.inbound) && sameBindings(earlier.outbound_agents, agent.outbound)
         ? earlier
-        : await retell.updatePhoneNumber(earlier.phone_number, { inbound_agents: binding, outbound_agents: binding });
+        : await retell.updatePhoneNumber(earlier.phone_number, { inbound_agents: agent.inbound, outbound_agents: agent.outbound });
       return { ...bound, adopted: true };
     }
   }
@@ -145,8 +164,8 @@ async function obtainNumber(
         area_code: Number(areaCode),
         country_code: "US",
         nickname: marker,
-        inbound_agents: binding,
-        outbound_agents: binding,
+        inbound_agents: agent.inbound,
+        outbound_agents: agent.outbound,
         inbound_webhook_url: functionUrl("retell-inbound"),
       });
       return { ...bought, adopted: false };
@@ -163,8 +182,4 @@ async function findNumber(retell: RetellClient, marker: string): Promise<PhoneNu
     if (number.nickname === marker) return number;
   }
   return undefined;
-}
-
-function sameBinding(current: PhoneNumber["inbound_agents"], wanted: ReturnType<typeof singleAgent>): boolean {
-  return JSON.stringify(current ?? []) === JSON.stringify(wanted);
 }

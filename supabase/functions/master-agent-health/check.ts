@@ -13,7 +13,7 @@ export type Problem =
   | "llm_not_found"
   | "tool_not_ours";
 
-/** The problems found (empty: fit). Throws only when Retell could not be asked (RetellUnavailable...). */
+/** The problems found (empty: fit), for a master or a dedicated agent alike. Throws only when Retell could not be asked (RetellUnavailable...). */
 export async function checkMasterAgent(retell: RetellClient, master: MasterAgent, ourFunctions: string): Promise<Problem[]> {
   const agent = await orNotFound(retell.getAgent(master.agentId, master.version));
   if (!agent) return ["agent_not_found"];

@@ -23,8 +23,12 @@ export type InboundContext = {
   refusal_reason: "unknown_number" | "subscription_inactive" | "over_cap" | null;
   business: BusinessForCall | null;
   agent: { model: "shared" | "dedicated"; retell_agent_id: string | null; retell_agent_version: number | null } | null;
-  /** Calls only: while the industry's master agent is unhealthy, the fallback agent to answer with. */
-  failover_agent?: { agent_id: string } | null;
+  /**
+   * Calls only: the agent to answer with instead of the usual one, while that one is unhealthy
+   * (master-agent-health): the fallback agent for a shared business, the master (or the fallback)
+   * for a dedicated one.
+   */
+  failover_agent?: { agent_id: string; agent_version?: number } | null;
   /** Set the first time a billing period's cap is hit (and the owner wants email notices). */
   cap_notice?: CapNotice | null;
 };
@@ -70,8 +74,14 @@ export async function lookupInbound(
   return null;
 }
 
-/** The `call_inbound` / `chat_inbound` answer for a lookup result (null: the lookup failed). */
-export function inboundAnswer(context: InboundContext | null): InboundAnswer {
+/** The current template of the number's industry, sent per call in backend prompt mode. */
+export type BackendPrompt = { industry: string; version: number; general_prompt: string; begin_message: string | null };
+
+/**
+ * The `call_inbound` / `chat_inbound` answer for a lookup result (null: the lookup failed), with
+ * the backend prompt when this business gets it (prompt-mode.ts) and answers with the master.
+ */
+export function inboundAnswer(context: InboundContext | null, backendPrompt: BackendPrompt | null = null): InboundAnswer {
   if (!context) {
     return { dynamic_variables: buildDynamicVariables(null), metadata: { lookup: "unavailable" } };
   }
@@ -80,13 +90,22 @@ export function inboundAnswer(context: InboundContext | null): InboundAnswer {
     // Retell puts metadata on the call, so its events tell us about a refusal even without a call id here.
     metadata: context.refusal_reason ? { user_id: context.user_id, refusal_reason: context.refusal_reason } : { user_id: context.user_id },
   };
-  // Model B: the business has an agent of its own.
-  if (context.agent?.model === "dedicated" && context.agent.retell_agent_id) {
+  if (context.failover_agent) {
+    // The usual agent is unhealthy (master-agent-health): the agent it fails over to.
+    answer.override_agent_id = context.failover_agent.agent_id;
+    if (context.failover_agent.agent_version !== undefined) answer.override_agent_version = context.failover_agent.agent_version;
+  } else if (context.agent?.model === "dedicated" && context.agent.retell_agent_id) {
+    // Model B: the business has an agent of its own.
     answer.override_agent_id = context.agent.retell_agent_id;
     if (context.agent.retell_agent_version !== null) answer.override_agent_version = context.agent.retell_agent_version;
-  } else if (context.failover_agent) {
-    // Model A while the master is unhealthy (master-agent-health): the configured fallback agent.
-    answer.override_agent_id = context.failover_agent.agent_id;
+  } else if (backendPrompt && context.agent?.model === "shared") {
+    // Model A on the backend prompt: our current template instead of the master LLM's own prompt.
+    answer.agent_override = {
+      retell_llm: {
+        general_prompt: backendPrompt.general_prompt,
+        ...(backendPrompt.begin_message !== null ? { begin_message: backendPrompt.begin_message } : {}),
+      },
+    };
   }
   return answer;
 }

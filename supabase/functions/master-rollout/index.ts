@@ -1,0 +1,4 @@
+import { withCors } from "../_shared/cors.ts";
+import { handleRollouts } from "./handler.ts";
+
+Deno.serve(withCors(handleRollouts));

@@ -1,0 +1,52 @@
+// The backend prompt for a ringing call (packages/shared/src/prompt-mode.ts says when a business
+// gets it). Read by the called number in parallel with the inbound lookup, with its own deadline:
+// when it is late or fails the call goes on with the master LLM's own prompt, which is always
+// there, so the prompt source can never keep a caller waiting or fail a call.
+import { adminClient } from "../_shared/supabase.ts";
+import { log } from "../_shared/log.ts";
+import { optionalEnv } from "../_shared/env.ts";
+import { backendPromptPossible, type PromptSettings, promptSettings, usesBackendPrompt } from "../../../packages/shared/src/prompt-mode.ts";
+import type { BackendPrompt } from "./context.ts";
+
+const PROMPT_TIMEOUT_MS = 2000;
+const TEMPLATE_MODE: PromptSettings = { mode: "template", allowlist: new Set() };
+
+let settings: PromptSettings | undefined;
+
+/** The settings, read once; a malformed one is logged and means Retell's own template for everyone. */
+function currentSettings(): PromptSettings {
+  if (!settings) {
+    try {
+      settings = promptSettings({
+        RETELL_PROMPT_MODE: optionalEnv("RETELL_PROMPT_MODE"),
+        RETELL_USE_BACKEND_PROMPT: optionalEnv("RETELL_USE_BACKEND_PROMPT"),
+        RETELL_BACKEND_PROMPT_ALLOWLIST: optionalEnv("RETELL_BACKEND_PROMPT_ALLOWLIST"),
+      });
+    } catch (error) {
+      log("error", "prompt settings ignored: the template on Retell answers every call", { error: String(error) });
+      settings = TEMPLATE_MODE;
+    }
+  }
+  return settings;
+}
+
+/** Starts reading the number's current template when some business may need it; null otherwise. */
+export function fetchBackendPrompt(toNumber: string, requestId: string): Promise<BackendPrompt | null> {
+  if (!backendPromptPossible(currentSettings())) return Promise.resolve(null);
+  return (async () => {
+    try {
+      const { data, error } = await adminClient().rpc("backend_prompt", { to_number: toNumber })
+        .abortSignal(AbortSignal.timeout(PROMPT_TIMEOUT_MS));
+      if (!error) return (data as BackendPrompt | null) ?? null;
+      log("warn", "backend prompt not read; Retell's template answers", { request_id: requestId, error: error.message });
+    } catch (error) {
+      log("warn", "backend prompt not read; Retell's template answers", { request_id: requestId, error: String(error) });
+    }
+    return null;
+  })();
+}
+
+/** The prompt for this business: the fetched one when it is on the backend prompt, else null. */
+export function backendPromptFor(userId: string | null, prompt: BackendPrompt | null): BackendPrompt | null {
+  return prompt && usesBackendPrompt(currentSettings(), userId) ? prompt : null;
+}
