@@ -67,6 +67,20 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"billing_rules": {
+                  Row: {
+                    "description": string,"min_count": number | null,"rule": string,"threshold": number,"updated_at": string,"within": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"min_count"?: number | null,"rule": string,"threshold": number,"updated_at"?: string,"within"?: string | null
+                  }
+                  Update: {
+                    "description"?: string,"min_count"?: number | null,"rule"?: string,"threshold"?: number,"updated_at"?: string,"within"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"black_box_events": {
                   Row: {
                     "created_at": string,"event_type": string,"id": number,"payload": NonNullable<Json>,"user_id": string
@@ -100,6 +114,20 @@ isOneToOne: true
       referencedRelation: "calls"
       referencedColumns: ["call_id"]
     }
+                  ]
+                },"caller_blocks": {
+                  Row: {
+                    "created_at": string,"created_by": string | null,"id": number,"note": string | null,"phone": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"created_by"?: string | null,"id"?: never,"note"?: string | null,"phone": string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "created_at"?: string,"created_by"?: string | null,"id"?: never,"note"?: string | null,"phone"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    
                   ]
                 },"calls": {
                   Row: {
@@ -521,6 +549,20 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"suspected_robocallers": {
+                  Row: {
+                    "first_seen_at": string,"last_seen_at": string,"phone": string,"short_calls": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "first_seen_at": string,"last_seen_at": string,"phone": string,"short_calls": number,"user_id": string
+                  }
+                  Update: {
+                    "first_seen_at"?: string,"last_seen_at"?: string,"phone"?: string,"short_calls"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"tool_invocations": {
                   Row: {
                     "args": NonNullable<Json>,"args_hash": string,"attempts": number,"call_id": string,"claimed_at": string,"completed_at": string | null,"created_at": string,"result": Json | null,"tool_name": string,"user_id": string | null
@@ -611,14 +653,14 @@ isOneToOne: false
                   ]
                 },"usage_calls": {
                   Row: {
-                    "billable_minutes": number,"call_id": string,"created_at": string,"duration_seconds": number,"id": number,"occurred_at": string,"plan_minutes": number,"topup_minutes": number,"user_id": string
+                    "billable_minutes": number,"call_id": string,"created_at": string,"credited_at": string | null,"credited_minutes": number,"duration_seconds": number,"id": number,"occurred_at": string,"plan_minutes": number,"topup_minutes": number,"unbilled_reason": string | null,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "billable_minutes": number,"call_id": string,"created_at"?: string,"duration_seconds": number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"user_id": string
+                    "billable_minutes": number,"call_id": string,"created_at"?: string,"credited_at"?: string | null,"credited_minutes"?: number,"duration_seconds": number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"unbilled_reason"?: string | null,"user_id": string
                   }
                   Update: {
-                    "billable_minutes"?: number,"call_id"?: string,"created_at"?: string,"duration_seconds"?: number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"user_id"?: string
+                    "billable_minutes"?: number,"call_id"?: string,"created_at"?: string,"credited_at"?: string | null,"credited_minutes"?: number,"duration_seconds"?: number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"unbilled_reason"?: string | null,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -647,6 +689,20 @@ isOneToOne: false
                   }
                   Update: {
                     "created_at"?: string,"direction"?: string,"from_plan"?: number,"from_topup"?: number,"id"?: never,"message_id"?: string,"occurred_at"?: string,"segments"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"usage_warnings": {
+                  Row: {
+                    "kind": string,"percent": number,"period_start": string,"reached_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "kind": string,"percent": number,"period_start": string,"reached_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "kind"?: string,"percent"?: number,"period_start"?: string,"reached_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -1064,6 +1120,21 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"admin_update_billing_rule":
+{ Args: { "min_count"?: number,"rule": string,"threshold"?: number,"within"?: string }; Returns: {
+              "description": string,
+"min_count": number | null,
+"rule": string,
+"threshold": number,
+"updated_at": string,
+"within": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "billing_rules"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_update_dialer_entry":
 { Args: { "entry_id": string,"notes"?: string,"outcome"?: string,"scheduled_at"?: string,"status"?: string }; Returns: {
               "attempts": number,
@@ -1305,6 +1376,9 @@ isOneToOne: false
                            },
 "inbound_sms_context":
 { Args: { "body": string,"chat_id": string,"from_number": string,"to_number": string }; Returns: Json
+                           },
+"mark_call_spam":
+{ Args: { "call_id": string }; Returns: Json
                            },
 "mark_sms_conversation_read":
 { Args: { "conversation_id": string }; Returns: undefined
