@@ -2,7 +2,9 @@
 -- The call's end applies the unbilled-call rules (20261202030000): a call answered as blocked
 -- (metadata refusal_reason 'blocked', from our inbound answer) is refused and never billed; an
 -- empty call gets its usage row with 0 minutes and unbilled_reason 'empty_call'; a short call
--- counts towards the robocall rule. Otherwise as 20261201020100.
+-- counts towards the robocall rule; a caller the business could not fully serve earns a text-back
+-- (20261202030050), whose id the answer carries while it is still to be sent. Otherwise as
+-- 20261201020100.
 -- ============================================================================
 
 create or replace function public.record_call_event(event text, call jsonb)
@@ -36,6 +38,7 @@ declare
   customer_id uuid;
   lead_id uuid;
   unbilled text;
+  text_back_id uuid;
 begin
   if this_call_id is null or event is null then
     raise exception 'a call event needs an event name and call.call_id' using errcode = '22023';
@@ -204,8 +207,11 @@ begin
     end if;
   end if;
 
+  -- ---- A text-back to a caller the business could not fully serve (once per caller and day) ----
+  text_back_id := private.note_call_text_back(saved, analysis);
+
   return jsonb_build_object('call_id', this_call_id, 'user_id', saved.user_id, 'status', saved.status,
-                            'first_end', first_end, 'lead_id', lead_id);
+                            'first_end', first_end, 'lead_id', lead_id, 'text_back_id', text_back_id);
 end
 $$;
-comment on function public.record_call_event(text, jsonb) is 'Applies one Retell call event (call object with numbers in E.164) in one transaction: upserts the call (monotonic status), and at its end records usage (by the unbilled-call rules), recording, customer, outbox call_ended, and a lead (outbox lead_created) when the analysis says so. Idempotent in any order. Values no column can hold are refused with 22023.';
+comment on function public.record_call_event(text, jsonb) is 'Applies one Retell call event (call object with numbers in E.164) in one transaction: upserts the call (monotonic status), and at its end records usage (by the unbilled-call rules), recording, customer, outbox call_ended, and a lead (outbox lead_created) when the analysis says so, and the text-back a caller earns (text_back_id while still to send). Idempotent in any order. Values no column can hold are refused with 22023.';

@@ -1,10 +1,11 @@
 // Fair billing through the public interfaces: signed Retell requests through the gateway, the
 // owner's supabase-js under RLS. Blocked and empty calls leave the minutes unchanged, a spam credit
 // gives its minutes back once however often it is marked, repeated short calls make a suspected
-// robocaller, and each usage warning reaches the owner once per threshold and period. After each,
+// robocaller, each usage warning reaches the owner once per threshold and period, and a caller the
+// business could not fully serve is texted back once a day, unless they opted out. After each,
 // reconciliation (rolled back, so the shared database keeps its counters) finds nothing to correct.
 import { describe, expect, it } from "vitest";
-import { fakeUrl } from "../../stack/config.ts";
+import { API_URL, fakeUrl } from "../../stack/config.ts";
 import { postAsRetell, simulateCall } from "../../scripts/lib/call-simulator.ts";
 import { functionEnv } from "../../stack/functions.ts";
 import { sql } from "../helpers/stack.ts";
@@ -204,5 +205,73 @@ describe("usage warnings", () => {
     expect(data).toEqual([{ kind: "call", percent: 80 }, { kind: "call", percent: 100 }, { kind: "sms", percent: 80 }]);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await emailsTo(business.user.email)).toHaveLength(1);
+  });
+});
+
+describe("missed-call text-back", () => {
+  /** A time zone in which it is now about noon, so quiet hours never hold the text back. */
+  const noonZone = () => {
+    const offset = new Date().getUTCHours() - 12;
+    return offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "+" : "-"}${Math.abs(offset)}`;
+  };
+  const daytimeBusiness = async (options: Parameters<typeof newBusiness>[0] = {}) => {
+    const business = await newBusiness(options);
+    await sql`update public.profiles set time_zone = ${noonZone()} where id = ${business.user.id}`;
+    return business;
+  };
+  const textBackOf = async (callId: string) => (await sql`select * from public.call_text_backs where call_id = ${callId}`)[0];
+  const UNSUCCESSFUL = { call_summary: "The caller hung up before booking.", user_sentiment: "Neutral", call_successful: false, in_voicemail: false, custom_analysis_data: {} };
+
+  it("a caller the business could only take a message from gets one text a day from its number, in the conversation", async () => {
+    const business = await daytimeBusiness({ minutesAllowance: 10, minutesUsed: 10 });
+    const caller = uniquePhone();
+    const first = await simulateCall({ to: business.number, from: caller, minutes: 1 });
+    await expect.poll(async () => (await textsTo(caller)).length).toBe(1);
+    const [text] = await textsTo(caller);
+    expect(text.from).toBe(business.number);
+    expect(text.body).toMatch(new RegExp(`^${business.businessName} here: we got your call`));
+    expect(await textBackOf(first.callId)).toMatchObject({ reason: "message_only", skip_reason: null });
+
+    // Retell delivering the events again, and the same caller calling again today, text no more.
+    for (const step of first.steps.filter((s) => s.path === "retell-webhook")) await postAsRetell(step.path, step.request);
+    const second = await simulateCall({ to: business.number, from: caller, minutes: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await textsTo(caller)).toHaveLength(1);
+    expect(await textBackOf(second.callId)).toBeUndefined();
+
+    const { data } = await business.user.client.from("sms_messages").select("direction, body, status, to_number").eq("to_number", caller);
+    expect(data).toEqual([{ direction: "outbound", body: text.body, status: "sent", to_number: caller }]);
+  });
+
+  it("an unsuccessful call without a booking is texted the owner's own words; a caller who texted STOP is not", async () => {
+    const business = await daytimeBusiness();
+    await business.user.client.from("profiles").update({ text_back_message: "Sorry we missed you! Book at example.com/book" }).eq("id", business.user.id);
+    const caller = uniquePhone();
+    const call = await simulateCall({ to: business.number, from: caller, minutes: 1, analysis: UNSUCCESSFUL });
+    await expect.poll(async () => (await textsTo(caller)).map((t) => t.body)).toEqual(["Sorry we missed you! Book at example.com/book"]);
+    expect(await textBackOf(call.callId)).toMatchObject({ reason: "unsuccessful" });
+
+    const stopped = uniquePhone();
+    const stop = await fetch(`${fakeUrl("twilio")}/__control/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ url: `${API_URL}/functions/v1/sms-inbound`, From: stopped, To: business.number, Body: "STOP" }),
+    });
+    expect(stop.status).toBe(200);
+    const refused = await simulateCall({ to: business.number, from: stopped, minutes: 1, analysis: UNSUCCESSFUL });
+    await expect.poll(async () => (await textBackOf(refused.callId))?.skip_reason).toBe("recipient_opted_out");
+    expect(await textsTo(stopped)).toHaveLength(0);
+  });
+
+  it("a served call, a blocked or empty one, or a business that turned it off texts nobody", async () => {
+    const business = await daytimeBusiness();
+    const served = await simulateCall({ to: business.number, from: uniquePhone(), minutes: 1 });
+    const empty = await simulateCall({ to: business.number, from: uniquePhone(), minutes: 0.1, silent: true, analysis: UNSUCCESSFUL });
+    const blockedCaller = uniquePhone();
+    await business.user.client.from("caller_blocks").insert({ phone: blockedCaller });
+    const blocked = await simulateCall({ to: business.number, from: blockedCaller, minutes: 0.5, silent: true, analysis: UNSUCCESSFUL });
+    await business.user.client.from("profiles").update({ text_back_enabled: false }).eq("id", business.user.id);
+    const off = await simulateCall({ to: business.number, from: uniquePhone(), minutes: 1, analysis: UNSUCCESSFUL });
+    for (const call of [served, empty, blocked, off]) expect(await textBackOf(call.callId)).toBeUndefined();
   });
 });

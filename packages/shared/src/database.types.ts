@@ -115,6 +115,32 @@ isOneToOne: true
       referencedColumns: ["call_id"]
     }
                   ]
+                },"call_text_backs": {
+                  Row: {
+                    "call_id": string,"created_at": string,"customer_phone": string,"id": string,"local_day": string,"message_id": string | null,"reason": string,"skip_reason": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "call_id": string,"created_at"?: string,"customer_phone": string,"id"?: string,"local_day": string,"message_id"?: string | null,"reason": string,"skip_reason"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "call_id"?: string,"created_at"?: string,"customer_phone"?: string,"id"?: string,"local_day"?: string,"message_id"?: string | null,"reason"?: string,"skip_reason"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "call_text_backs_call_id_fkey"
+      columns: ["call_id"]
+isOneToOne: true
+      referencedRelation: "calls"
+      referencedColumns: ["call_id"]
+    },{
+      foreignKeyName: "call_text_backs_message_id_fkey"
+      columns: ["message_id"]
+isOneToOne: false
+      referencedRelation: "sms_messages"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"caller_blocks": {
                   Row: {
                     "created_at": string,"created_by": string | null,"id": number,"note": string | null,"phone": string,"user_id": string | null
@@ -367,14 +393,14 @@ isOneToOne: false
                   ]
                 },"profiles": {
                   Row: {
-                    "agent_tone": string,"area_code": string | null,"business_hours": NonNullable<Json>,"business_name": string | null,"business_phone": string | null,"consent_accepted_at": string | null,"consent_version": string | null,"created_at": string,"deploy_error": string | null,"email": string | null,"emergency_fee": number | null,"full_name": string | null,"id": string,"industry": string | null,"last_activity_at": string | null,"notify_email": boolean,"notify_sms": boolean,"referral_code": string,"schedule_summary": string | null,"standard_fee": number | null,"time_zone": string,"transfer_number": string | null,"updated_at": string
+                    "agent_tone": string,"area_code": string | null,"business_hours": NonNullable<Json>,"business_name": string | null,"business_phone": string | null,"consent_accepted_at": string | null,"consent_version": string | null,"created_at": string,"deploy_error": string | null,"email": string | null,"emergency_fee": number | null,"full_name": string | null,"id": string,"industry": string | null,"last_activity_at": string | null,"notify_email": boolean,"notify_sms": boolean,"referral_code": string,"schedule_summary": string | null,"standard_fee": number | null,"text_back_enabled": boolean,"text_back_message": string | null,"time_zone": string,"transfer_number": string | null,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id": string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
+                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id": string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"standard_fee"?: number | null,"text_back_enabled"?: boolean,"text_back_message"?: string | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
                   }
                   Update: {
-                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id"?: string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
+                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id"?: string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"standard_fee"?: number | null,"text_back_enabled"?: boolean,"text_back_message"?: string | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -1393,6 +1419,9 @@ isOneToOne: false
                            },
 "queue_owner_sms":
 { Args: { "body": string,"idempotency_key": string,"to_number": string }; Returns: Json
+                           },
+"queue_text_back":
+{ Args: { "text_back_id": string }; Returns: Json
                            },
 "record_call_event":
 { Args: { "call": Json,"event": string }; Returns: Json

@@ -3,13 +3,15 @@
 // redelivered or out-of-order event changes nothing it should not. Other events are acknowledged
 // and ignored. A signed event we cannot apply is answered 200 and recorded for an operator
 // (webhook-events.ts); a database that does not answer gets a 500, so that Retell delivers it again.
+// A missed-call text-back the event earned is sent after the answer (text-back.ts).
 import { adminClient } from "../_shared/supabase.ts";
 import { errorAnswer, errorResponse, jsonResponse, parseJson, requestIdOf } from "../_shared/http.ts";
-import { log } from "../_shared/log.ts";
+import { afterResponse, log } from "../_shared/log.ts";
 import { readSignedRetellBody } from "../_shared/retell-request.ts";
 import { asRejection, EventRejected, idsIn, refusedByDatabase, rejectEvent } from "../_shared/webhook-events.ts";
 import { toE164 } from "../../../packages/shared/src/phone.ts";
 import { CALL_EVENTS, callEvent, type CallEventName } from "../../../packages/shared/src/retell-payloads.ts";
+import { sendTextBack } from "./text-back.ts";
 
 const handled = new Set<string>(CALL_EVENTS);
 
@@ -33,6 +35,8 @@ export async function handleCallEvent(request: Request): Promise<Response> {
       return errorResponse(500, "not_recorded", "The event could not be recorded; deliver it again");
     }
     log("info", "call event recorded", { ...fields, user_id: data.user_id, status: data.status, first_end: data.first_end, lead_id: data.lead_id });
+    // A caller the business could not fully serve: texted once Retell has its answer.
+    if (data.text_back_id) afterResponse("text-back", () => sendTextBack(data.text_back_id, requestId), fields);
     return jsonResponse(200, { received: true, ...data });
   } catch (error) {
     // A refused signature throws before the body is kept: only a signed event is ever rejected.
