@@ -2,12 +2,14 @@
 -- The SMS send core takes the business as an argument: private.queue_sms is queue_owner_sms's
 -- one-transaction check-and-record (recipient, sender, consent ledger, quiet hours, allowance,
 -- idempotency key) for a given owner, so that texts the business sends by itself (the missed-call
--- text-back, 20261202030050) pass exactly the checks an owner's own send does. queue_owner_sms is
+-- text-back, 20261202030050) pass the checks an owner's own send does. Its kind says which:
+-- a text-back answers the caller's call of a moment ago, so like a reply to a text it is not held
+-- to the quiet hours. queue_owner_sms is
 -- now that core for the signed-in (effective) user; its behaviour is unchanged. queue_text_back
 -- hands a recorded text-back to the core and notes what became of it.
 -- ============================================================================
 
-create function private.queue_sms(owner_id uuid, to_number text, body text, idempotency_key text)
+create function private.queue_sms(owner_id uuid, to_number text, body text, idempotency_key text, kind text default 'owner')
 returns jsonb
 language plpgsql
 security definer
@@ -26,6 +28,9 @@ declare
 begin
   if owner_id is null then
     raise exception 'Sign in to send texts' using errcode = '42501';
+  end if;
+  if queue_sms.kind is null or queue_sms.kind not in ('owner', 'text_back') then
+    raise exception 'kind must be owner or text_back' using errcode = '22023';
   end if;
   if queue_sms.idempotency_key is null or length(queue_sms.idempotency_key) not between 1 and 255 then
     raise exception 'Idempotency-Key must be 1 to 255 characters' using errcode = '22023';
@@ -61,9 +66,10 @@ begin
     return jsonb_build_object('refusal', 'recipient_opted_out');
   end if;
 
-  -- A reply answers a customer who texted in the last 24 hours; anything else is held to the
-  -- quiet hours (the recipient's zone is taken to be the business's).
-  select exists (
+  -- A reply answers a customer who texted in the last 24 hours, or a text-back the caller's call
+  -- just now; anything else is held to the quiet hours (the recipient's zone is taken to be the
+  -- business's).
+  select queue_sms.kind = 'text_back' or exists (
     select 1 from public.sms_messages m
     join public.sms_conversations v on v.id = m.conversation_id
     where v.user_id = owner_id and v.customer_phone = queue_sms.to_number
@@ -106,7 +112,7 @@ begin
   return private.owner_sms_answer(message, queue_sms.to_number, queue_sms.body, false);
 end
 $$;
-comment on function private.queue_sms(uuid, text, text, text) is 'A text from the business owner_id to to_number, recorded and charged once per idempotency key: {message (id, from, to, body, status, segments), send (true for the one call that must hand it to the provider)} or {refusal: invalid_recipient | no_sms_sender | recipient_opted_out | quiet_hours | sms_cap_reached | subscription_inactive}; idempotency_key_reused (PT409) when a key comes back with another recipient or text; 42501 without an owner.';
+comment on function private.queue_sms(uuid, text, text, text, text) is 'A text from the business owner_id to to_number (kind owner: the owner''s send; text_back: the missed-call text-back, a reply to the call, so not held to quiet hours), recorded and charged once per idempotency key: {message (id, from, to, body, status, segments), send (true for the one call that must hand it to the provider)} or {refusal: invalid_recipient | no_sms_sender | recipient_opted_out | quiet_hours | sms_cap_reached | subscription_inactive}; idempotency_key_reused (PT409) when a key comes back with another recipient or text; 42501 without an owner.';
 
 create or replace function public.queue_owner_sms(to_number text, body text, idempotency_key text)
 returns jsonb
@@ -152,7 +158,7 @@ begin
     raise exception 'No text-back %', queue_text_back.text_back_id using errcode = 'PT404';
   end if;
   select * into owner from public.profiles p where p.id = text_back.user_id;
-  queued := private.queue_sms(text_back.user_id, text_back.customer_phone, private.text_back_body(owner), 'text-back:' || text_back.id);
+  queued := private.queue_sms(text_back.user_id, text_back.customer_phone, private.text_back_body(owner), 'text-back:' || text_back.id, 'text_back');
   update public.call_text_backs t
   set message_id = (queued -> 'message' ->> 'id')::uuid, skip_reason = queued ->> 'refusal'
   where t.id = text_back.id;
@@ -162,6 +168,6 @@ $$;
 comment on function public.queue_text_back(uuid) is 'Hands a recorded text-back to the SMS core (as the business, key text-back:<id>): {message, send} to deliver, or {refusal}, which is kept as its skip_reason.';
 
 revoke execute on function
-  private.queue_sms(uuid, text, text, text), private.text_back_body(public.profiles), public.queue_text_back(uuid)
+  private.queue_sms(uuid, text, text, text, text), private.text_back_body(public.profiles), public.queue_text_back(uuid)
 from public, anon, authenticated;
 grant execute on function public.queue_text_back(uuid) to service_role;

@@ -209,21 +209,11 @@ describe("usage warnings", () => {
 });
 
 describe("missed-call text-back", () => {
-  /** A time zone in which it is now about noon, so quiet hours never hold the text back. */
-  const noonZone = () => {
-    const offset = new Date().getUTCHours() - 12;
-    return offset === 0 ? "Etc/GMT" : `Etc/GMT${offset > 0 ? "+" : "-"}${Math.abs(offset)}`;
-  };
-  const daytimeBusiness = async (options: Parameters<typeof newBusiness>[0] = {}) => {
-    const business = await newBusiness(options);
-    await sql`update public.profiles set time_zone = ${noonZone()} where id = ${business.user.id}`;
-    return business;
-  };
   const textBackOf = async (callId: string) => (await sql`select * from public.call_text_backs where call_id = ${callId}`)[0];
   const UNSUCCESSFUL = { call_summary: "The caller hung up before booking.", user_sentiment: "Neutral", call_successful: false, in_voicemail: false, custom_analysis_data: {} };
 
   it("a caller the business could only take a message from gets one text a day from its number, in the conversation", async () => {
-    const business = await daytimeBusiness({ minutesAllowance: 10, minutesUsed: 10 });
+    const business = await newBusiness({ minutesAllowance: 10, minutesUsed: 10 });
     const caller = uniquePhone();
     const first = await simulateCall({ to: business.number, from: caller, minutes: 1 });
     await expect.poll(async () => (await textsTo(caller)).length).toBe(1);
@@ -244,7 +234,7 @@ describe("missed-call text-back", () => {
   });
 
   it("an unsuccessful call without a booking is texted the owner's own words; a caller who texted STOP is not", async () => {
-    const business = await daytimeBusiness();
+    const business = await newBusiness();
     await business.user.client.from("profiles").update({ text_back_message: "Sorry we missed you! Book at example.com/book" }).eq("id", business.user.id);
     const caller = uniquePhone();
     const call = await simulateCall({ to: business.number, from: caller, minutes: 1, analysis: UNSUCCESSFUL });
@@ -264,7 +254,7 @@ describe("missed-call text-back", () => {
   });
 
   it("a served call, a blocked or empty one, or a business that turned it off texts nobody", async () => {
-    const business = await daytimeBusiness();
+    const business = await newBusiness();
     const served = await simulateCall({ to: business.number, from: uniquePhone(), minutes: 1 });
     const empty = await simulateCall({ to: business.number, from: uniquePhone(), minutes: 0.1, silent: true, analysis: UNSUCCESSFUL });
     const blockedCaller = uniquePhone();
