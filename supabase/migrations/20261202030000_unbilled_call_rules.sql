@@ -97,7 +97,6 @@ create table public.caller_blocks (
   user_id uuid references auth.users (id) on delete cascade default private.effective_user_id(),
   phone text not null check (phone ~ '^\+[1-9][0-9]{6,14}$'),
   note text check (length(note) <= 500),
-  created_by uuid default auth.uid(),
   created_at timestamptz not null default now()
 );
 comment on table public.caller_blocks is 'Callers answered with call_disposition = "blocked" and never billed: user_id null for the operators'' global list, else the business''s own list.';
@@ -115,6 +114,8 @@ revoke all on public.caller_blocks from anon, authenticated, service_role;
 revoke all on sequence public.caller_blocks_id_seq from anon, authenticated, service_role;
 grant select, delete on public.caller_blocks to authenticated;
 grant insert (user_id, phone, note) on public.caller_blocks to authenticated;
+create trigger caller_blocks_audit_impersonated_write after insert or delete on public.caller_blocks
+  for each row execute function private.audit_impersonated_write();
 
 create table public.suspected_robocallers (
   user_id uuid not null references auth.users (id) on delete cascade,
