@@ -143,14 +143,14 @@ isOneToOne: false
                   ]
                 },"caller_blocks": {
                   Row: {
-                    "created_at": string,"created_by": string | null,"id": number,"note": string | null,"phone": string,"user_id": string | null
+                    "created_at": string,"id": number,"note": string | null,"phone": string,"user_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"created_by"?: string | null,"id"?: never,"note"?: string | null,"phone": string,"user_id"?: string | null
+                    "created_at"?: string,"id"?: never,"note"?: string | null,"phone": string,"user_id"?: string | null
                   }
                   Update: {
-                    "created_at"?: string,"created_by"?: string | null,"id"?: never,"note"?: string | null,"phone"?: string,"user_id"?: string | null
+                    "created_at"?: string,"id"?: never,"note"?: string | null,"phone"?: string,"user_id"?: string | null
                   }
                   Relationships: [
                     
