@@ -12,6 +12,7 @@ import { signIn } from "../stack/auth.ts";
 import { callFunction, userClient } from "../stack/clients.ts";
 import { functionEnv } from "../stack/functions.ts";
 import { redeliver, simulateCall, type CallScript, type Step } from "./lib/call-simulator.ts";
+import { areaCodeInDaytime } from "./lib/callers-by-local-time.ts";
 import { Webhook } from "standardwebhooks";
 import { WebhookReceiver } from "../fakes/webhook-receiver.ts";
 
@@ -19,6 +20,10 @@ const JSON_MODE = process.argv.includes("--json");
 const OWNER_EMAIL = "demo.owner@example.com";
 const ADMIN_EMAIL = "admin@example.com";
 const CALLER = "+13035550142";
+// Fair billing's callers: a robocaller the owner blocks and a hang-up; the caller the call fails is
+// in a zone where it is daytime (the text-back keeps the quiet hours of the caller's zone).
+const ROBOCALLER = "+13035550111";
+const SILENT_CALLER = "+13035550163";
 // The requested area code has no numbers left in the demo inventory, so deployment falls back.
 const REQUESTED_AREA_CODE = "303";
 
@@ -350,6 +355,55 @@ async function main() {
     return {
       line: `calls ${stats.calls} (answer rate ${stats.answer_rate}), minutes used ${stats.minutes_used}, minutes left ${stats.minutes_left}, SMS left ${stats.sms_left}, appointments ${stats.appointments}, leads ${stats.leads}`,
       facts: stats,
+    };
+  });
+
+  const minutesLeft = async () => (await rows(frontend.rpc("subscription_status")))[0].call_minutes_left;
+
+  await step("Blocked call", async () => {
+    await rows(frontend.from("caller_blocks").insert({ phone: ROBOCALLER, note: "robocaller" }));
+    const before = await minutesLeft();
+    const inbound: Record<string, any> = {};
+    const { callId } = await simulateCall({ to: phoneNumber, from: ROBOCALLER, minutes: 0.1, silent: true, onStep: (s) => (inbound[s.step] = s) });
+    const variables = inbound.call_inbound.body.call_inbound.dynamic_variables;
+    const [call] = await rows(frontend.from("calls").select("status, refusal_reason").eq("call_id", callId));
+    const billed = await rows(frontend.from("usage_calls").select("call_id").eq("call_id", callId));
+    const after = await minutesLeft();
+    expect(variables.call_disposition === "blocked", `the inbound answer said call_disposition=${JSON.stringify(variables.call_disposition)}`);
+    expect(call?.refusal_reason === "blocked" && billed.length === 0 && after === before, "the blocked call was billed");
+    return {
+      line: `the owner blocked ${ROBOCALLER}; its call was answered with call_disposition="blocked" (the agent hangs up at once), recorded ${call.status} (${call.refusal_reason}), not billed: minutes left ${after}`,
+      facts: { call_disposition: variables.call_disposition, refusal_reason: call.refusal_reason, billed: billed.length > 0, minutes_left: after },
+    };
+  });
+
+  await step("Empty call", async () => {
+    const before = await minutesLeft();
+    const { callId } = await simulateCall({ to: phoneNumber, from: SILENT_CALLER, minutes: 0.1, silent: true });
+    const [usage] = await rows(frontend.from("usage_calls").select("duration_seconds, billable_minutes, unbilled_reason").eq("call_id", callId));
+    const after = await minutesLeft();
+    expect(usage?.unbilled_reason === "empty_call" && usage.billable_minutes === 0 && after === before, `the empty call was billed: ${JSON.stringify(usage)}`);
+    return {
+      line: `${SILENT_CALLER} hung up after ${usage.duration_seconds} s without a word: recorded with 0 minutes (${usage.unbilled_reason}), minutes left ${after}`,
+      facts: { unbilled_reason: usage.unbilled_reason, billable_minutes: usage.billable_minutes, minutes_left: after },
+    };
+  });
+
+  await step("Text-back", async () => {
+    const analysis = { call_summary: "The caller's line dropped before a visit was booked.", user_sentiment: "Neutral", call_successful: false, in_voicemail: false, custom_analysis_data: {} };
+    const lookup = postgres(DB_URL, { max: 1, onnotice: () => {} });
+    const lostCaller = `+1${await areaCodeInDaytime(lookup)}5550177`;
+    await lookup.end();
+    const { callId } = await simulateCall({ to: phoneNumber, from: lostCaller, minutes: 1.5, analysis });
+    const text = await poll("the text-back to be sent", async () => {
+      const [message] = await rows(frontend.from("sms_messages").select("body, status, from_number").eq("to_number", lostCaller).eq("status", "sent"));
+      return message;
+    }, 15_000);
+    const [textBack] = await rows(frontend.from("call_text_backs").select("reason").eq("call_id", callId));
+    expect(text.from_number === phoneNumber && textBack, "the text-back did not come from the business's number");
+    return {
+      line: `${lostCaller}'s call ended unsuccessfully without a booking (${textBack.reason}); texted once from ${phoneNumber}: "${text.body}"`,
+      facts: { reason: textBack.reason, from_business_number: true, body: text.body },
     };
   });
 

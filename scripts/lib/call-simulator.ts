@@ -53,6 +53,8 @@ export type CallScript = {
   book?: boolean;
   /** The post-call analysis Retell sends with call_analyzed; default: a lead for an AC repair. */
   analysis?: Record<string, unknown>;
+  /** The caller never speaks (a hang-up, a robocall, an agent ending a blocked call): no tool calls, only the agent in the transcript. */
+  silent?: boolean;
   /** Called after each step, e.g. to print it. */
   onStep?: (step: Step) => void;
 };
@@ -65,9 +67,18 @@ export const DEFAULT_ANALYSIS = {
   custom_analysis_data: { is_lead: true, customer_name: "Sam Caller", service_needed: "AC repair", urgency: "high" },
 };
 
+/** Retell's analysis of a call in which the caller said nothing: no lead. */
+const SILENT_ANALYSIS = {
+  call_summary: "The caller did not speak.",
+  user_sentiment: "Unknown",
+  call_successful: false,
+  in_voicemail: false,
+  custom_analysis_data: {},
+};
+
 /** The call object Retell sends at each stage (GET /v2/get-call shape). */
 export function callObject(
-  script: Pick<CallScript, "to" | "from" | "minutes" | "analysis"> & { callId: string },
+  script: Pick<CallScript, "to" | "from" | "minutes" | "analysis" | "silent"> & { callId: string },
   stage: "started" | "ended" | "analyzed",
   extra: { agentId?: string; metadata?: Record<string, unknown>; variables?: Record<string, string>; endedAt?: number } = {},
 ): Record<string, unknown> {
@@ -92,13 +103,20 @@ export function callObject(
     duration_ms: durationMs,
     disconnection_reason: "user_hangup",
     recording_url: `https://recordings.example.com/${script.callId}.wav`,
-    transcript: "Agent: Thanks for calling, how can I help?\nUser: My AC stopped cooling.",
-    transcript_object: [
-      { role: "agent", content: "Thanks for calling, how can I help?", words: [] },
-      { role: "user", content: "My AC stopped cooling.", words: [] },
-    ],
+    ...(script.silent
+      ? {
+        transcript: "Agent: Thanks for calling, how can I help?",
+        transcript_object: [{ role: "agent", content: "Thanks for calling, how can I help?", words: [] }],
+      }
+      : {
+        transcript: "Agent: Thanks for calling, how can I help?\nUser: My AC stopped cooling.",
+        transcript_object: [
+          { role: "agent", content: "Thanks for calling, how can I help?", words: [] },
+          { role: "user", content: "My AC stopped cooling.", words: [] },
+        ],
+      }),
   });
-  if (stage === "analyzed") call.call_analysis = script.analysis ?? DEFAULT_ANALYSIS;
+  if (stage === "analyzed") call.call_analysis = script.analysis ?? (script.silent ? SILENT_ANALYSIS : DEFAULT_ANALYSIS);
   return call;
 }
 
@@ -132,19 +150,22 @@ export async function simulateCall(script: CallScript): Promise<{ callId: string
   const stage = (name: "started" | "ended" | "analyzed") => callObject({ ...script, callId }, name, extra);
 
   await run("call_started", "retell-webhook", { event: "call_started", call: stage("started") });
-  const availability = await run("check_calendar_availability", "retell-tools/check_calendar_availability", {
-    name: "check_calendar_availability",
-    call: stage("started"),
-    args: { preferred_date: tomorrow() },
-  });
-  // The caller takes the first slot the agent read out; with no calendar there is none to book.
-  const firstSlot: string | undefined = availability.body?.slots?.[0]?.start;
-  if (script.book && firstSlot) {
-    await run("book_appointment", "retell-tools/book_appointment", {
-      name: "book_appointment",
+  // A silent caller asks for nothing.
+  if (!script.silent) {
+    const availability = await run("check_calendar_availability", "retell-tools/check_calendar_availability", {
+      name: "check_calendar_availability",
       call: stage("started"),
-      args: { start: firstSlot, customer_name: "Sam Caller", customer_phone: script.from, service: "AC repair" },
+      args: { preferred_date: tomorrow() },
     });
+    // The caller takes the first slot the agent read out; with no calendar there is none to book.
+    const firstSlot: string | undefined = availability.body?.slots?.[0]?.start;
+    if (script.book && firstSlot) {
+      await run("book_appointment", "retell-tools/book_appointment", {
+        name: "book_appointment",
+        call: stage("started"),
+        args: { start: firstSlot, customer_name: "Sam Caller", customer_phone: script.from, service: "AC repair" },
+      });
+    }
   }
   await run("call_ended", "retell-webhook", { event: "call_ended", call: stage("ended") });
   await run("call_analyzed", "retell-webhook", { event: "call_analyzed", call: stage("analyzed") });

@@ -14,6 +14,8 @@ let bookedCallId: string;
 
 beforeAll(async () => {
   business = await newBusiness({ minutesAllowance: 100 });
+  // The unsuccessful call below would earn a text-back, which these stats would count as SMS used.
+  await sql`update public.profiles set text_back_enabled = false where id = ${business.user.id}`;
   bookedCallId = (await simulateCall({ to: business.number, from: uniquePhone(), minutes: 2 })).callId;
   await simulateCall({ to: business.number, from: uniquePhone(), minutes: 0.5, analysis: { call_successful: false, custom_analysis_data: {} } });
   const missed = callObject({ callId: uniqueCallId(), to: business.number, from: uniquePhone(), minutes: 0 }, "ended");

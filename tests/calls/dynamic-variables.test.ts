@@ -23,13 +23,19 @@ describe("buildDynamicVariables", () => {
     expect(variables).toEqual({
       business_name: "Hank's Heating", cal_com_link: "https://cal.com/hank", calendar_enabled: "true",
       transfer_number: "+14155550903", agent_tone: "friendly", schedule_summary: "Weekdays",
-      standard_fee: "$89", emergency_fee: "$189",
+      standard_fee: "$89", emergency_fee: "$189", call_disposition: "",
     });
   });
 
   it("message-only: no calendar and no transfer, the rest kept", () => {
     expect(buildDynamicVariables(business, { messageOnly: true })).toMatchObject({
       business_name: "Hank's Heating", cal_com_link: "", calendar_enabled: "false", transfer_number: "", standard_fee: "$89",
+    });
+  });
+
+  it("blocked: message-only with call_disposition blocked, which the prompt ends the call on", () => {
+    expect(buildDynamicVariables(business, { messageOnly: true, blocked: true })).toMatchObject({
+      calendar_enabled: "false", transfer_number: "", call_disposition: "blocked",
     });
   });
 

@@ -163,7 +163,9 @@ describe("master version rollout", () => {
     await endCalls(businesses[0], PINNED_VERSION, 3);
     await endCalls(businesses[1], rolledOutVersion, 3);
     row = await runUntil(id, (r) => r.stage === 2);
-    expect(row.comparison).toMatchObject({ new: { calls: 3, errors: 0 }, old: { calls: 3, errors: 0 }, worse: [] });
+    // Other suites' calls on the master's old version may fall in the stage too.
+    expect(row.comparison).toMatchObject({ new: { calls: 3, errors: 0 }, old: { errors: 0 }, worse: [] });
+    expect(row.comparison.old.calls).toBeGreaterThanOrEqual(3);
     await runUntil(id, (r) => r.status === "completed");
 
     for (const business of businesses) {

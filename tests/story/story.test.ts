@@ -9,7 +9,8 @@ it("plays the whole story through the public interfaces", () => {
   expect(steps.filter((s) => !s.ok)).toEqual([]);
   expect(run.status).toBe(0);
   expect(steps.map((s) => s.step)).toEqual([
-    "Sign-up", "Payment", "Deployment", "Cal.com", "Inbound call", "Booking", "After the call", "SMS", "Webhooks", "Redelivery", "Reconciliation", "Dashboard", "done",
+    "Sign-up", "Payment", "Deployment", "Cal.com", "Inbound call", "Booking", "After the call", "SMS", "Webhooks", "Redelivery", "Reconciliation", "Dashboard",
+    "Blocked call", "Empty call", "Text-back", "done",
   ]);
   const byStep = Object.fromEntries(steps.map((s) => [s.step, s]));
   expect(byStep.Deployment.area_code_obtained).not.toBe(byStep.Deployment.area_code_requested);
@@ -20,4 +21,7 @@ it("plays the whole story through the public interfaces", () => {
   expect(byStep.SMS).toMatchObject({ messages: 4, reply_status: "sent", after_stop: "recipient_opted_out" });
   expect(byStep.Redelivery.unchanged).toBe(true);
   expect(byStep.Dashboard).toMatchObject({ calls: 1, appointments: 1, leads: 1, minutes_used: 3 });
+  expect(byStep["Blocked call"]).toMatchObject({ call_disposition: "blocked", refusal_reason: "blocked", billed: false, minutes_left: 497 });
+  expect(byStep["Empty call"]).toMatchObject({ unbilled_reason: "empty_call", billable_minutes: 0, minutes_left: 497 });
+  expect(byStep["Text-back"]).toMatchObject({ reason: "unsuccessful", from_business_number: true });
 }, 180_000); // the reconciliation step waits for pg_cron's next minute

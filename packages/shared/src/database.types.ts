@@ -67,6 +67,20 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"billing_rules": {
+                  Row: {
+                    "description": string,"min_count": number | null,"rule": string,"threshold": number,"updated_at": string,"within": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "description": string,"min_count"?: number | null,"rule": string,"threshold": number,"updated_at"?: string,"within"?: string | null
+                  }
+                  Update: {
+                    "description"?: string,"min_count"?: number | null,"rule"?: string,"threshold"?: number,"updated_at"?: string,"within"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"black_box_events": {
                   Row: {
                     "created_at": string,"event_type": string,"id": number,"payload": NonNullable<Json>,"user_id": string
@@ -100,6 +114,46 @@ isOneToOne: true
       referencedRelation: "calls"
       referencedColumns: ["call_id"]
     }
+                  ]
+                },"call_text_backs": {
+                  Row: {
+                    "call_id": string,"created_at": string,"customer_phone": string,"id": string,"local_day": string,"message_id": string | null,"reason": string,"skip_reason": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "call_id": string,"created_at"?: string,"customer_phone": string,"id"?: string,"local_day": string,"message_id"?: string | null,"reason": string,"skip_reason"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "call_id"?: string,"created_at"?: string,"customer_phone"?: string,"id"?: string,"local_day"?: string,"message_id"?: string | null,"reason"?: string,"skip_reason"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "call_text_backs_call_id_fkey"
+      columns: ["call_id"]
+isOneToOne: true
+      referencedRelation: "calls"
+      referencedColumns: ["call_id"]
+    },{
+      foreignKeyName: "call_text_backs_message_id_fkey"
+      columns: ["message_id"]
+isOneToOne: false
+      referencedRelation: "sms_messages"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"caller_blocks": {
+                  Row: {
+                    "created_at": string,"id": number,"note": string | null,"phone": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: never,"note"?: string | null,"phone": string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: never,"note"?: string | null,"phone"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    
                   ]
                 },"calls": {
                   Row: {
@@ -401,14 +455,14 @@ isOneToOne: false
                   ]
                 },"profiles": {
                   Row: {
-                    "agent_tone": string,"area_code": string | null,"business_hours": NonNullable<Json>,"business_name": string | null,"business_phone": string | null,"consent_accepted_at": string | null,"consent_version": string | null,"created_at": string,"deploy_error": string | null,"email": string | null,"emergency_fee": number | null,"full_name": string | null,"id": string,"industry": string | null,"last_activity_at": string | null,"notify_email": boolean,"notify_sms": boolean,"referral_code": string,"schedule_summary": string | null,"sms_booking_confirmations": boolean,"standard_fee": number | null,"time_zone": string,"transfer_number": string | null,"updated_at": string
+                    "agent_tone": string,"area_code": string | null,"business_hours": NonNullable<Json>,"business_name": string | null,"business_phone": string | null,"consent_accepted_at": string | null,"consent_version": string | null,"created_at": string,"deploy_error": string | null,"email": string | null,"emergency_fee": number | null,"full_name": string | null,"id": string,"industry": string | null,"last_activity_at": string | null,"notify_email": boolean,"notify_sms": boolean,"referral_code": string,"schedule_summary": string | null,"sms_booking_confirmations": boolean,"standard_fee": number | null,"text_back_enabled": boolean,"text_back_message": string | null,"time_zone": string,"transfer_number": string | null,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id": string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"sms_booking_confirmations"?: boolean,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
+                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id": string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"sms_booking_confirmations"?: boolean,"standard_fee"?: number | null,"text_back_enabled"?: boolean,"text_back_message"?: string | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
                   }
                   Update: {
-                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id"?: string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"sms_booking_confirmations"?: boolean,"standard_fee"?: number | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
+                    "agent_tone"?: string,"area_code"?: string | null,"business_hours"?: NonNullable<Json>,"business_name"?: string | null,"business_phone"?: string | null,"consent_accepted_at"?: string | null,"consent_version"?: string | null,"created_at"?: string,"deploy_error"?: string | null,"email"?: string | null,"emergency_fee"?: number | null,"full_name"?: string | null,"id"?: string,"industry"?: string | null,"last_activity_at"?: string | null,"notify_email"?: boolean,"notify_sms"?: boolean,"referral_code"?: string,"schedule_summary"?: string | null,"sms_booking_confirmations"?: boolean,"standard_fee"?: number | null,"text_back_enabled"?: boolean,"text_back_message"?: string | null,"time_zone"?: string,"transfer_number"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -583,6 +637,20 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"suspected_robocallers": {
+                  Row: {
+                    "first_seen_at": string,"last_seen_at": string,"phone": string,"short_calls": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "first_seen_at": string,"last_seen_at": string,"phone": string,"short_calls": number,"user_id": string
+                  }
+                  Update: {
+                    "first_seen_at"?: string,"last_seen_at"?: string,"phone"?: string,"short_calls"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
                 },"tool_invocations": {
                   Row: {
                     "args": NonNullable<Json>,"args_hash": string,"attempts": number,"call_id": string,"claimed_at": string,"completed_at": string | null,"created_at": string,"result": Json | null,"tool_name": string,"user_id": string | null
@@ -673,14 +741,14 @@ isOneToOne: false
                   ]
                 },"usage_calls": {
                   Row: {
-                    "billable_minutes": number,"call_id": string,"created_at": string,"duration_seconds": number,"id": number,"occurred_at": string,"plan_minutes": number,"topup_minutes": number,"user_id": string
+                    "billable_minutes": number,"call_id": string,"created_at": string,"credited_at": string | null,"credited_minutes": number,"duration_seconds": number,"id": number,"occurred_at": string,"plan_minutes": number,"topup_minutes": number,"unbilled_reason": string | null,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "billable_minutes": number,"call_id": string,"created_at"?: string,"duration_seconds": number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"user_id": string
+                    "billable_minutes": number,"call_id": string,"created_at"?: string,"credited_at"?: string | null,"credited_minutes"?: number,"duration_seconds": number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"unbilled_reason"?: string | null,"user_id": string
                   }
                   Update: {
-                    "billable_minutes"?: number,"call_id"?: string,"created_at"?: string,"duration_seconds"?: number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"user_id"?: string
+                    "billable_minutes"?: number,"call_id"?: string,"created_at"?: string,"credited_at"?: string | null,"credited_minutes"?: number,"duration_seconds"?: number,"id"?: never,"occurred_at"?: string,"plan_minutes"?: number,"topup_minutes"?: number,"unbilled_reason"?: string | null,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -709,6 +777,20 @@ isOneToOne: false
                   }
                   Update: {
                     "created_at"?: string,"direction"?: string,"from_plan"?: number,"from_topup"?: number,"id"?: never,"message_id"?: string,"occurred_at"?: string,"segments"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"usage_warnings": {
+                  Row: {
+                    "kind": string,"percent": number,"period_start": string,"reached_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "kind": string,"percent": number,"period_start": string,"reached_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "kind"?: string,"percent"?: number,"period_start"?: string,"reached_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     
@@ -1185,6 +1267,21 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"admin_update_billing_rule":
+{ Args: { "min_count"?: number,"rule": string,"threshold"?: number,"within"?: string }; Returns: {
+              "description": string,
+"min_count": number | null,
+"rule": string,
+"threshold": number,
+"updated_at": string,
+"within": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "billing_rules"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "admin_update_dialer_entry":
 { Args: { "entry_id": string,"notes"?: string,"outcome"?: string,"scheduled_at"?: string,"status"?: string }; Returns: {
               "attempts": number,
@@ -1440,6 +1537,9 @@ isOneToOne: false
                            },
 "inbound_sms_context":
 { Args: { "body": string,"chat_id": string,"from_number": string,"to_number": string }; Returns: Json
+                           },
+"mark_call_spam":
+{ Args: { "call_id": string }; Returns: Json
                            },
 "mark_sms_conversation_read":
 { Args: { "conversation_id": string }; Returns: undefined

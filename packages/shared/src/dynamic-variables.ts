@@ -1,7 +1,8 @@
 // The dynamic variables our inbound webhook hands Retell for each call, which the master agent's
 // prompt reads as {{business_name}}, {{calendar_enabled}}, ... Retell requires string values, so
 // every key is always present as a string: missing data becomes "", booleans "true"/"false",
-// fees "$89" (or "$89.50").
+// fees "$89" (or "$89.50"). call_disposition is "blocked" for a caller on a block list (README,
+// "Fair billing"): the master prompt ends such a call at once, without a word; "" otherwise.
 
 export const DYNAMIC_VARIABLE_NAMES = [
   "business_name",
@@ -12,6 +13,7 @@ export const DYNAMIC_VARIABLE_NAMES = [
   "schedule_summary",
   "standard_fee",
   "emergency_fee",
+  "call_disposition",
 ] as const;
 
 export type DynamicVariables = Record<(typeof DYNAMIC_VARIABLE_NAMES)[number], string>;
@@ -42,12 +44,13 @@ const text = (value: string | null | undefined) => (value ?? "").trim();
 /**
  * The variables for a call to `business`. With `messageOnly` (the business may not take calls now:
  * subscription inactive or over its cap) the agent gets no calendar and no transfer number, so it can
- * only take the caller's details. Without a business (unknown number, database unreachable) every
+ * only take the caller's details; with `blocked` (the caller is on a block list) it also gets
+ * call_disposition = "blocked" and ends the call at once. Without a business (unknown number, database unreachable) every
  * variable is empty and the calendar off: the agent's generic, message-taking path.
  */
 export function buildDynamicVariables(
   business: BusinessForCall | null,
-  options: { messageOnly?: boolean } = {},
+  options: { messageOnly?: boolean; blocked?: boolean } = {},
 ): DynamicVariables {
   const calendarConnected = business?.calendar_status === "connected" && !options.messageOnly;
   return {
@@ -59,5 +62,6 @@ export function buildDynamicVariables(
     schedule_summary: text(business?.schedule_summary),
     standard_fee: formatFee(business?.standard_fee),
     emergency_fee: formatFee(business?.emergency_fee),
+    call_disposition: options.blocked ? "blocked" : "",
   };
 }

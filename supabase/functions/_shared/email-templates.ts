@@ -1,10 +1,11 @@
 // Every email we send owners, in one place: each a subject, plain text and simple HTML built from
 // the same paragraphs, with the business name. The ones send-emails sends (queued by the database
 // in private.email_outbox) come from renderOwnerEmail; the others are sent where their event is
-// handled (the cap notice, a failed payment, the quick-onboard invite, a disabled webhook endpoint).
-import { optionalEnv, requireEnv } from "./env.ts";
+// handled (a failed payment, the quick-onboard invite, a disabled webhook endpoint). The usage
+// warning also has a text version (usageWarningText) for owners who opted in to texts.
+import { requireEnv } from "./env.ts";
 
-export type OwnerEmailKind = "welcome" | "agent_live" | "deployment_failed" | "referral_approved";
+export type OwnerEmailKind = "welcome" | "agent_live" | "deployment_failed" | "referral_approved" | "usage_warning";
 export type OwnerEmail = { kind: OwnerEmailKind; businessName: string | null; details: Record<string, unknown> };
 export type RenderedEmail = { subject: string; text: string; html: string };
 
@@ -42,24 +43,20 @@ export function renderOwnerEmail({ kind, businessName, details }: OwnerEmail): R
         `We could not get a phone number for ${business}: no numbers are available in the area codes we tried (${(details.area_codes_tried as string[] | undefined)?.join(", ") ?? "your area code"}).`,
         `Choose another area code and deploy again: ${dashboard}/onboarding`,
       ]);
+    case "usage_warning": {
+      const warning = usageWarning(details);
+      return rendered(`${business}: ${warning.headline}`, [
+        `Your AI receptionist for ${business} has used ${warning.used} this billing period${warning.until}.`,
+        warning.whatHappens,
+        `Buy a top-up or change your plan to keep full service: ${dashboard}/billing`,
+      ]);
+    }
     case "referral_approved":
       return rendered("Your referral reward was approved", [
         `A referral reward of ${dollars(details.reward_cents)} for ${business} was approved.`,
         `Request a payout once your approved rewards reach the minimum: ${dashboard}/referrals`,
       ]);
   }
-}
-
-/** All call minutes or SMS of the period are used (retell-inbound, once per period). */
-export function capNoticeEmail(kind: "call" | "sms", businessName: string | null, periodEnd: string | null): RenderedEmail {
-  const what = kind === "call" ? "call minutes" : "SMS";
-  const until = periodEnd ? ` until ${periodEnd.slice(0, 10)}` : "";
-  const dashboard = optionalEnv("FRONTEND_URL");
-  return rendered(`${businessName ?? "Your receptionist"}: all ${what} of this period are used`, [
-    `Your AI receptionist has used all the ${what} of your plan for this billing period${until}.`,
-    "Customers still reach it, but it only takes their details: it will not book appointments or transfer calls.",
-    `Add ${what} or change your plan${dashboard ? ` at ${dashboard}` : " in your dashboard"} to restore full service.`,
-  ]);
 }
 
 /** Stripe could not charge the subscription (stripe-webhook, invoice.payment_failed). */
@@ -95,4 +92,34 @@ export function endpointDisabledEmail(url: string, reason: string): RenderedEmai
     `We stopped sending events to ${url} because ${why}.`,
     "Enable it again in your dashboard once it is fixed: deliveries still waiting go out then, and you can replay the ones that failed.",
   ]);
+}
+
+/** The details of a usage warning (private.warn_usage_thresholds), in words. */
+function usageWarning(details: Record<string, unknown>) {
+  const what = details.usage_kind === "sms" ? "SMS" : "call minutes";
+  const full = Number(details.percent) >= 100;
+  const topupLeft = Number(details.topup_left ?? 0);
+  const limited = details.usage_kind === "sms"
+    ? "texts stop going out"
+    : "the receptionist only takes callers' details: no bookings or transfers";
+  const whatHappens = details.overage_allowed
+    ? `Past the allowance your plan keeps serving; the extra ${what} are billed as overage.`
+    : topupLeft > 0
+    ? `${full ? "Your" : "At the cap your"} top-up credit (${topupLeft} ${what}) is used next; when it runs out, ${limited}.`
+    : full
+    ? `From now on ${limited}, until the period renews or you top up.`
+    : `At the cap ${limited}.`;
+  return {
+    headline: full ? `all ${what} of your plan are used` : `80% of your plan's ${what} are used`,
+    used: full ? `all the ${what} of its plan` : `80% of the ${what} of its plan`,
+    until: typeof details.period_end === "string" ? ` (until ${details.period_end.slice(0, 10)})` : "",
+    whatHappens,
+  };
+}
+
+/** The text of a usage warning, sent from our own number to an owner who opted in. */
+export function usageWarningText(businessName: string | null, details: Record<string, unknown>): string {
+  const warning = usageWarning(details);
+  const dashboard = requireEnv("FRONTEND_URL").replace(/\/$/, "");
+  return `${businessName ?? "Your receptionist"}: ${warning.headline}${warning.until}. ${warning.whatHappens} Top up: ${dashboard}/billing`;
 }

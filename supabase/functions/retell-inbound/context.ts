@@ -2,16 +2,16 @@
 // behaviours (README, "Inbound calls"):
 //   * business found and allowed: its variables (and its own agent for Model B);
 //   * subscription inactive or over its cap: message-only (no calendar, no transfer number), the
-//     call recorded as refused; over the cap, operators are alerted and the owner emailed once
-//     per period (after the answer has gone out);
+//     call recorded as refused; over the cap, operators are alerted (the owner was warned by
+//     email when the counter reached the cap: usage_warnings);
+//   * caller on a block list: the same, plus call_disposition "blocked", on which the master
+//     prompt ends the call at once; recorded as refused ('blocked'), never billed;
 //   * number unknown, or the database not answering in time: empty variables with the calendar
 //     off, which the master agent's prompt treats as "take a message".
 // Retell always gets a 200 within the budget: a failing webhook would leave the caller ringing
 // through three retries.
 import { adminClient } from "../_shared/supabase.ts";
 import { afterResponse, log } from "../_shared/log.ts";
-import { sendEmail } from "../_shared/email.ts";
-import { capNoticeEmail } from "../_shared/email-templates.ts";
 import { buildDynamicVariables, type BusinessForCall } from "../../../packages/shared/src/dynamic-variables.ts";
 import type { InboundAnswer } from "../../../packages/shared/src/retell-payloads.ts";
 
@@ -20,7 +20,7 @@ const LOOKUP_TIMEOUT_MS = 2000;
 
 export type InboundContext = {
   user_id: string | null;
-  refusal_reason: "unknown_number" | "subscription_inactive" | "over_cap" | null;
+  refusal_reason: "unknown_number" | "blocked" | "subscription_inactive" | "over_cap" | null;
   business: BusinessForCall | null;
   agent: { model: "shared" | "dedicated"; retell_agent_id: string | null; retell_agent_version: number | null } | null;
   /**
@@ -29,16 +29,6 @@ export type InboundContext = {
    * for a dedicated one.
    */
   failover_agent?: { agent_id: string; agent_version?: number } | null;
-  /** Set the first time a billing period's cap is hit (and the owner wants email notices). */
-  cap_notice?: CapNotice | null;
-};
-
-type CapNotice = {
-  kind: "call" | "sms";
-  email: string;
-  business_name: string | null;
-  period_start: string | null;
-  period_end: string | null;
 };
 
 /** Runs one inbound RPC with a deadline; null (and an error logged) when the database did not answer. */
@@ -50,11 +40,7 @@ export async function lookupInbound(
   let failure: string;
   try {
     const { data, error } = await adminClient().rpc(rpc, args).abortSignal(AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
-    if (!error) {
-      const context = data as InboundContext;
-      if (context.cap_notice) emailCapNotice(context.user_id, context.cap_notice, requestId);
-      return context;
-    }
+    if (!error) return data as InboundContext;
     failure = error.message;
   } catch (error) {
     failure = String(error);
@@ -86,7 +72,10 @@ export function inboundAnswer(context: InboundContext | null, backendPrompt: Bac
     return { dynamic_variables: buildDynamicVariables(null), metadata: { lookup: "unavailable" } };
   }
   const answer: InboundAnswer = {
-    dynamic_variables: buildDynamicVariables(context.business, { messageOnly: context.refusal_reason !== null }),
+    dynamic_variables: buildDynamicVariables(context.business, {
+      messageOnly: context.refusal_reason !== null,
+      blocked: context.refusal_reason === "blocked",
+    }),
     // Retell puts metadata on the call, so its events tell us about a refusal even without a call id here.
     metadata: context.refusal_reason ? { user_id: context.user_id, refusal_reason: context.refusal_reason } : { user_id: context.user_id },
   };
@@ -108,14 +97,4 @@ export function inboundAnswer(context: InboundContext | null, backendPrompt: Bac
     };
   }
   return answer;
-}
-
-/** Tells the owner, once per period (the Idempotency-Key covers retries), that the cap is reached. */
-function emailCapNotice(userId: string | null, notice: CapNotice, requestId: string): void {
-  afterResponse("cap notice email", () =>
-    sendEmail({
-      to: notice.email,
-      ...capNoticeEmail(notice.kind, notice.business_name, notice.period_end),
-      idempotencyKey: `cap_reached:${notice.kind}:${userId}:${notice.period_start ?? "none"}`,
-    }), { request_id: requestId, user_id: userId });
 }

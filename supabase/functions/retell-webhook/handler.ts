@@ -3,6 +3,7 @@
 // redelivered or out-of-order event changes nothing it should not. Other events are acknowledged
 // and ignored. A signed event we cannot apply is answered 200 and recorded for an operator
 // (webhook-events.ts); a database that does not answer gets a 500, so that Retell delivers it again.
+// A missed-call text-back the event earned is sent after the answer (text-back.ts).
 import { adminClient } from "../_shared/supabase.ts";
 import { errorAnswer, errorResponse, jsonResponse, parseJson, requestIdOf } from "../_shared/http.ts";
 import { log } from "../_shared/log.ts";

@@ -1,21 +1,25 @@
 // Sends the owner emails the database queued (private.email_outbox): the database kicks it after
 // queuing one and every minute while any is due, with the service role key. It answers at once,
 // then claims due emails in batches and sends each through Resend with its dedupe key as the
-// Idempotency-Key, so a retried or doubled send never reaches the owner twice.
+// Idempotency-Key, so a retried or doubled send never reaches the owner twice. A usage warning's
+// text (kind usage_warning_text, for owners who opted in) goes through Twilio from our own number,
+// MASTER_SMS_NUMBER (never a business's number: that one speaks for the business to its customers).
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { adminClient } from "../_shared/supabase.ts";
 import { jsonResponse, withJsonErrors } from "../_shared/http.ts";
 import { afterResponse, log } from "../_shared/log.ts";
 import { requireServiceRole } from "../_shared/auth.ts";
 import { sendEmail } from "../_shared/email.ts";
-import { type OwnerEmailKind, renderOwnerEmail } from "../_shared/email-templates.ts";
+import { type OwnerEmailKind, renderOwnerEmail, usageWarningText } from "../_shared/email-templates.ts";
+import { requireEnv } from "../_shared/env.ts";
+import { sendTwilioSms } from "../_shared/twilio.ts";
 
 const BATCH_SIZE = 20;
 const MAX_BATCHES = 10;
 
 type ClaimedEmail = {
   id: number;
-  kind: OwnerEmailKind;
+  kind: OwnerEmailKind | "usage_warning_text";
   dedupe_key: string;
   to_email: string | null;
   business_name: string | null;
@@ -25,8 +29,15 @@ type ClaimedEmail = {
 async function sendOne(db: SupabaseClient, email: ClaimedEmail): Promise<void> {
   let failure: string | null = null;
   try {
-    // No address (or email not configured): nothing to send, and nothing to retry.
-    if (email.to_email) {
+    if (email.kind === "usage_warning_text") {
+      const sent = await sendTwilioSms({
+        from: requireEnv("MASTER_SMS_NUMBER"),
+        to: String(email.details.to),
+        body: usageWarningText(email.business_name, email.details),
+      });
+      if ("errorCode" in sent) throw new Error(`Twilio refused the text: ${sent.errorCode} ${sent.message}`);
+    } else if (email.to_email) {
+      // No address (or email not configured): nothing to send, and nothing to retry.
       const content = renderOwnerEmail({ kind: email.kind, businessName: email.business_name, details: email.details });
       await sendEmail({ to: email.to_email, idempotencyKey: email.dedupe_key, ...content });
     }

@@ -53,6 +53,11 @@ begin
       insert into public.tracking_sessions (user_id) values (owner) returning id into key;
     when 'call_recordings' then
       insert into public.call_recordings (call_id, user_id) values (pg_temp.owner_row('calls', owner), owner) returning id into key;
+    when 'call_text_backs' then
+      insert into public.call_text_backs (user_id, call_id, customer_phone, local_day, reason, message_id)
+      values (owner, pg_temp.owner_row('calls', owner), '+1303' || lpad((random() * 9999999)::int::text, 7, '0'), current_date, 'voicemail',
+              pg_temp.owner_row('sms_messages', owner)::uuid)
+      returning id into key;
     when 'leads' then
       insert into public.leads (user_id) values (owner) returning id into key;
     when 'sms_messages' then
