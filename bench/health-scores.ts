@@ -2,7 +2,7 @@
 // businesses with 60 days of calls, analyses, bookings and texts, against one sequential scan of
 // the same inputs, in a scratch database on the local stack's server (dropped at the end).
 import postgres from "postgres";
-import { loadBusinesses, medianOf, seconds, step, timed } from "./lib/measure.ts";
+import { loadBusinesses, medianOf, printRatios, seconds, step, timed } from "./lib/measure.ts";
 import { createScratchDatabase, dropScratchDatabase } from "./lib/scratch-database.ts";
 
 const BUSINESSES = 100_000;
@@ -86,6 +86,7 @@ try {
   console.log(`  health-scores job (median of ${REPEATS}): ${seconds(scoring)}, ${(scoring / scan).toFixed(2)}x the scan`);
   console.log(`  inactivity check (median of ${REPEATS}): ${seconds(inactivity)}, ${(inactivity / scan).toFixed(2)}x the scan`);
   console.log(`  ${counts.scored.toLocaleString()} businesses scored, ${counts.open_alerts.toLocaleString()} churn alerts open`);
+  printRatios("health-scores", { scoring: scoring / scan, inactivity: inactivity / scan });
 } finally {
   await sql.end();
   await loader.end();

@@ -3,11 +3,19 @@
 // numbers +155500NNNNN) and removed at the end; then 50 keep-alive connections drive signed
 // call_inbound requests to retell-inbound through the gateway, and the same load drives a bare
 // PostgREST RPC (public.health_check, `select true`) through the same gateway. The lookup RPC alone
-// (public.inbound_call_context through PostgREST) is timed too, to show where the difference goes.
+// (public.inbound_call_context through PostgREST) is timed too, to show where the difference goes,
+// and so is the database alone: pgbench runs the lookup's SQL and `select true` with prepared
+// statements on 4 clients, straight to PostgreSQL.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import Retell from "retell-sdk";
 import postgres from "postgres";
 import { API_URL, DB_URL } from "../stack/config.ts";
+import { PG_BIN } from "../stack/database.ts";
+import { printRatios } from "./lib/measure.ts";
 import { ANON_KEY, SERVICE_ROLE_KEY } from "../stack/keys.ts";
 import { retellApiKey } from "../scripts/lib/call-simulator.ts";
 
@@ -18,6 +26,8 @@ const WARMUP_REQUESTS = 1_000;
 const MAX_REQUESTS = 20_000;
 const MAX_SECONDS = 30;
 const NUMBER_PREFIX = "+155500";
+const PGBENCH_CLIENTS = 4;
+const PGBENCH_SECONDS = 10;
 
 const sql = postgres(DB_URL, { max: 2, onnotice: () => {} });
 
@@ -127,6 +137,29 @@ function summary(name: string, result: Result) {
   return figures;
 }
 
+/**
+ * Transactions per second of one pgbench script (`-M prepared`, PGBENCH_CLIENTS clients). pgbench
+ * comes with Debian's postgresql-15, which the bootstrap installs; it is run from that version's
+ * folder, not through /usr/bin's wrapper, which may pick another installed version.
+ */
+function pgbenchTps(name: string, script: string): number {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-inbound-")), `${name}.sql`);
+  fs.writeFileSync(file, script);
+  try {
+    const result = spawnSync(
+      path.join(PG_BIN, "pgbench"),
+      ["--no-vacuum", "--protocol=prepared", `--client=${PGBENCH_CLIENTS}`, "--jobs=2", `--time=${PGBENCH_SECONDS}`, `--file=${file}`, DB_URL],
+      { encoding: "utf8", env: { ...process.env, PGSSLMODE: "disable" } },
+    );
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1];
+    if (result.status !== 0 || !tps) throw new Error(`pgbench ${name} failed:\n${result.stdout}\n${result.stderr}`);
+    console.log(`  ${`pgbench ${name}`.padEnd(34)} ${Number(tps).toFixed(0).padStart(6)} tps (${PGBENCH_CLIENTS} clients, prepared, ${PGBENCH_SECONDS} s)`);
+    return Number(tps);
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
 async function main() {
   console.log(`Loading ${BUSINESSES.toLocaleString()} businesses into the dev database...`);
   const numbers = await loadBusinesses();
@@ -156,11 +189,25 @@ async function main() {
     await drive(() => healthCheck, WARMUP_REQUESTS, MAX_SECONDS);
     const floor = summary("PostgREST rpc/health_check", await drive(() => healthCheck, MAX_REQUESTS, MAX_SECONDS));
     await drive((i) => lookup[(i * 7919) % lookup.length], WARMUP_REQUESTS, MAX_SECONDS);
-    summary("PostgREST rpc/inbound_call_context", await drive((i) => lookup[(i * 7919) % lookup.length], MAX_REQUESTS, MAX_SECONDS));
+    const rpc = summary("PostgREST rpc/inbound_call_context", await drive((i) => lookup[(i * 7919) % lookup.length], MAX_REQUESTS, MAX_SECONDS));
+
+    console.log("The database alone:");
+    const bareTps = pgbenchTps("select true", "select true;\n");
+    const lookupTps = pgbenchTps(
+      "inbound_call_context",
+      `\\set n random(1, ${BUSINESSES})\nselect public.inbound_call_context('${NUMBER_PREFIX}' || lpad(:n::text, 5, '0'), '+14155551234', null);\n`,
+    );
     console.log(
       `Ratios (retell-inbound / health_check): p50 ${(webhook.p50 / floor.p50).toFixed(2)}x, p99 ${(webhook.p99 / floor.p99).toFixed(2)}x, ` +
-        `throughput ${(webhook.throughput / floor.throughput).toFixed(2)}x`,
+        `throughput ${(webhook.throughput / floor.throughput).toFixed(2)}x; lookup RPC / health_check throughput ${(rpc.throughput / floor.throughput).toFixed(2)}x; ` +
+        `database alone, lookup / select true ${(lookupTps / bareTps).toFixed(2)}x`,
     );
+    printRatios("inbound", {
+      p99: webhook.p99 / floor.p99,
+      throughput: webhook.throughput / floor.throughput,
+      lookup_rpc: rpc.throughput / floor.throughput,
+      database: lookupTps / bareTps,
+    });
   } finally {
     await removeBusinesses();
     agent.destroy();

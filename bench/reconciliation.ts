@@ -2,7 +2,7 @@
 // and 5,000,000 usage rows against a plain sequential scan of the same rows, in a scratch database
 // on the local stack's server (created with every migration, dropped at the end).
 import postgres from "postgres";
-import { loadBusinesses, median, seconds, step, timed } from "./lib/measure.ts";
+import { loadBusinesses, median, printRatios, seconds, step, timed } from "./lib/measure.ts";
 import { createScratchDatabase, dropScratchDatabase } from "./lib/scratch-database.ts";
 
 const USERS = 100_000;
@@ -81,6 +81,7 @@ try {
   console.log(`  sequential scan of usage_calls + usage_sms (median of ${SCAN_REPEATS}): ${seconds(scan)}`);
   console.log(`  reconciliation with drift: ${seconds(withDrift.ms)} (${withDrift.run.users_checked} checked, ${withDrift.run.users_corrected} corrected), ${(withDrift.ms / scan).toFixed(2)}x the scan`);
   console.log(`  reconciliation again, nothing to correct: ${seconds(withoutDrift.ms)} (${withoutDrift.run.users_corrected} corrected), ${(withoutDrift.ms / scan).toFixed(2)}x the scan`);
+  printRatios("reconciliation", { drift: withDrift.ms / scan, clean: withoutDrift.ms / scan });
 } finally {
   await sql.end();
   await loader.end();

@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { DB_URL } from "../stack/config.ts";
 import { functionPids } from "../stack/functions.ts";
 import { WebhookReceiver } from "../fakes/webhook-receiver.ts";
+import { printRatios } from "./lib/measure.ts";
 
 const BUSINESSES = 100;
 const EVENTS = 10_000;
@@ -99,6 +100,7 @@ try {
   console.log(`Ratios: dispatcher / goal (${GOAL_PER_SECOND}/s) = ${(rate(plain) / GOAL_PER_SECOND).toFixed(2)}, ` +
     `dispatcher / floor = ${(rate(plain) / floorRate).toFixed(2)}, killed run / plain run = ${(rate(crashed) / rate(plain)).toFixed(2)} ` +
     `(a killed run waits out the 45 s visibility deadline of what it held)`);
+  printRatios("webhooks", { goal: rate(plain) / GOAL_PER_SECOND, floor: rate(plain) / floorRate, killed: rate(crashed) / rate(plain) });
 } finally {
   await receiver.stop();
   await removeBusinesses();

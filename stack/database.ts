@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DB_URL, PORTS, ROOT, STATE_DIR, SUPERUSER_URL } from "./config.ts";
 
-const PG_BIN = "/usr/lib/postgresql/15/bin";
+export const PG_BIN = "/usr/lib/postgresql/15/bin";
 export const PGDATA = path.join(STATE_DIR, "pgdata");
 const EXTENSION_DIR = "/usr/share/postgresql/15/extension";
 const PG_LOG = path.join(STATE_DIR, "logs", "postgres.log");

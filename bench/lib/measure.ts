@@ -1,4 +1,4 @@
-// Timing and loading shared by the benchmarks that run in a scratch database.
+// Timing, loading and the machine-readable ratio line shared by the benchmarks.
 import type postgres from "postgres";
 
 export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
@@ -8,6 +8,11 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; re
 }
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+/** The benchmark's ratios on one line a script can read: `RATIOS <benchmark> name=value ...`. */
+export function printRatios(benchmark: string, ratios: Record<string, number>): void {
+  console.log(`RATIOS ${benchmark} ${Object.entries(ratios).map(([name, value]) => `${name}=${value.toFixed(2)}`).join(" ")}`);
+}
+
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
