@@ -3,13 +3,13 @@
 --
 -- While a caller hears ringing, public.inbound_call_context ran a SQL function (planned afresh on
 -- every call: a function with its own search_path is never inlined) that called the plpgsql
--- usage_check per row, which read the subscription and counters again, then two more such
--- functions for the refusal and the failover agent. Now:
+-- usage_check per row, which read the subscription and counters again, then more such functions
+-- for the block lists, the refusal and the failover agent. Now:
 --   * private.usage_decision is the usage rule, one expression over the subscription and period
 --     rows the caller has read; usage_check, the SMS sends and the lookups all use it;
 --   * private.inbound_numbers says what a number's business answers with (profile fields, Cal.com
 --     state, agent, failover agent, the usage decisions), reading each table once; the planner
---     inlines it into the statement that reads it;
+--     inlines it into the statement that reads it, with the block lists (caller_blocks) beside it;
 --   * the lookups are plpgsql functions whose per-call work is one statement over that view, so
 --     PostgreSQL keeps its plan for the session. Refused calls are recorded and alerts raised as
 --     before, by the statements that run only when a call is refused.
@@ -88,9 +88,16 @@ select
     'booking_url', i.booking_url
   ) as business,
   jsonb_build_object('model', a.model, 'retell_agent_id', a.retell_agent_id, 'retell_agent_version', a.retell_agent_version) as agent,
-  -- A shared business's calls go to its industry's fallback agent while the master is unhealthy
-  -- (master-agent-health); a dedicated agent, a healthy master or no fallback: null.
-  case when m.fallback_agent_id is not null then jsonb_build_object('agent_id', m.fallback_agent_id) end as failover_agent,
+  -- While the usual agent is unhealthy (master-agent-health), the agent a call goes to instead: a
+  -- shared business's, its industry's fallback agent; a dedicated one's, the master (at the
+  -- version its numbers are on) when healthy, else the fallback. Otherwise null.
+  case
+    when a.model = 'shared' and not m.healthy and m.fallback_agent_id is not null
+      then jsonb_build_object('agent_id', m.fallback_agent_id)
+    when a.model = 'dedicated' and not d.healthy
+      then case when m.healthy then jsonb_strip_nulls(jsonb_build_object('agent_id', m.retell_agent_id, 'agent_version', m.retell_agent_version))
+                when m.fallback_agent_id is not null then jsonb_build_object('agent_id', m.fallback_agent_id) end
+  end as failover_agent,
   private.usage_decision('call', s, l, pl.overage_policy) as call_usage,
   private.usage_decision('sms', s, l, pl.overage_policy) as sms_usage,
   l.period_start
@@ -100,7 +107,8 @@ left join public.subscriptions s on s.user_id = a.user_id
 left join public.usage_limits l on l.user_id = a.user_id
 left join public.plans pl on pl.id = s.plan
 left join public.integrations i on i.user_id = a.user_id and i.provider = 'calcom'
-left join public.master_agents m on m.industry = p.industry and a.model = 'shared' and not m.healthy and m.fallback_agent_id is not null;
+left join public.master_agents m on m.industry = p.industry
+left join public.dedicated_agent_health d on d.user_id = a.user_id and a.model = 'dedicated';
 comment on view private.inbound_numbers is 'Per business number (agents.phone_number, unique): the business (profile fields the agent needs, Cal.com state), its Retell agent, the failover agent while its industry''s master is unhealthy, and whether it may take a call or an SMS now (private.usage_decision). Each table read once; the planner inlines the view and computes only the columns read.';
 revoke all on private.inbound_numbers from public, anon, authenticated, service_role;
 
@@ -158,12 +166,15 @@ set search_path = ''
 as $$
 declare
   match record;
-  alert_raised boolean := false;
 begin
-  -- The per-call work: one statement. An unknown number still yields a row (user_id null).
-  -- Another check of the call (say, of its caller) is one more expression here, read in refusal.
+  -- The per-call work: one statement. An unknown number still yields a row (user_id null). A
+  -- caller on the business's block list or the operators' global one (caller_blocks) is refused
+  -- as blocked before any usage rule: never billed, no operator alert.
   select n.user_id, n.business, n.agent, n.failover_agent, n.period_start,
-         private.refusal_reason(n.user_id, n.call_usage in ('ok', 'overage'), n.call_usage) as refusal
+         case when n.user_id is not null and exists (select 1 from public.caller_blocks b
+                           where b.phone = inbound_call_context.from_number and (b.user_id = n.user_id or b.user_id is null))
+                then 'blocked'
+              else private.refusal_reason(n.user_id, n.call_usage in ('ok', 'overage'), n.call_usage) end as refusal
   into match
   from (select inbound_call_context.to_number as number) as called
   left join private.inbound_numbers n on n.phone_number = called.number;
@@ -178,18 +189,19 @@ begin
               inbound_call_context.to_number, 'refused', match.refusal)
       on conflict on constraint calls_pkey do nothing;
     end if;
-    alert_raised := private.raise_refusal_alert(match.refusal, 'call', match.user_id, inbound_call_context.to_number, match.period_start);
+    perform private.raise_refusal_alert(match.refusal, 'call', match.user_id, inbound_call_context.to_number, match.period_start);
   end if;
   return jsonb_build_object(
     'user_id', match.user_id,
     'refusal_reason', match.refusal,
     'business', match.business,
     'agent', match.agent,
-    'failover_agent', match.failover_agent,
-    'cap_notice', case when alert_raised and match.refusal = 'over_cap' then private.cap_notice(match.user_id, 'call', match.period_start) end
+    'failover_agent', match.failover_agent
   );
 end
 $$;
 
--- The failover rule is a join of private.inbound_numbers now.
+-- The failover rule is a join of private.inbound_numbers now, the block lists a condition of the
+-- lookup's statement.
 drop function private.failover_agent(uuid, text);
+drop function private.caller_block(uuid, text);
