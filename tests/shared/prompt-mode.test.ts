@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backendPromptPossible, promptSettings, usesBackendPrompt } from "../../packages/shared/src/prompt-mode.ts";
+import { promptSettings, usesBackendPrompt } from "../../packages/shared/src/prompt-mode.ts";
 
 const OWNER = "5b0c1a2e-9f1d-4c3b-8a7e-0d1f2e3a4b5c";
 const OTHER = "0c7a9e3b-1d2f-4a5b-9c8d-7e6f5a4b3c2d";
@@ -8,7 +8,6 @@ describe("prompt settings", () => {
   it("default to Retell's own template for everyone", () => {
     const settings = promptSettings({});
     expect(settings.mode).toBe("template");
-    expect(backendPromptPossible(settings)).toBe(false);
     expect(usesBackendPrompt(settings, OWNER)).toBe(false);
   });
 
@@ -23,7 +22,6 @@ describe("prompt settings", () => {
   it("the allowlist puts only its businesses on the backend prompt", () => {
     const settings = promptSettings({ RETELL_BACKEND_PROMPT_ALLOWLIST: ` ${OWNER.toUpperCase()} ,` });
     expect(settings.mode).toBe("template");
-    expect(backendPromptPossible(settings)).toBe(true);
     expect(usesBackendPrompt(settings, OWNER)).toBe(true);
     expect(usesBackendPrompt(settings, OTHER)).toBe(false);
     expect(usesBackendPrompt(settings, null)).toBe(false);

@@ -37,8 +37,3 @@ export function promptSettings(env: {
 export function usesBackendPrompt(settings: PromptSettings, userId: string | null): boolean {
   return settings.mode === "backend" || (userId !== null && settings.allowlist.has(userId.toLowerCase()));
 }
-
-/** Whether any call can get the backend prompt (else the template is not even looked up). */
-export function backendPromptPossible(settings: PromptSettings): boolean {
-  return settings.mode === "backend" || settings.allowlist.size > 0;
-}

@@ -1,11 +1,12 @@
 // The backend prompt for a ringing call (packages/shared/src/prompt-mode.ts says when a business
-// gets it). Read by the called number in parallel with the inbound lookup, with its own deadline:
+// gets it). Read by the called number with its own deadline, alongside the inbound lookup when
+// every call gets it, after it for an allowlisted business:
 // when it is late or fails the call goes on with the master LLM's own prompt, which is always
 // there, so the prompt source can never keep a caller waiting or fail a call.
 import { adminClient } from "../_shared/supabase.ts";
 import { log } from "../_shared/log.ts";
 import { optionalEnv } from "../_shared/env.ts";
-import { backendPromptPossible, type PromptSettings, promptSettings, usesBackendPrompt } from "../../../packages/shared/src/prompt-mode.ts";
+import { type PromptSettings, promptSettings, usesBackendPrompt } from "../../../packages/shared/src/prompt-mode.ts";
 import type { BackendPrompt } from "./context.ts";
 
 const PROMPT_TIMEOUT_MS = 2000;
@@ -30,23 +31,36 @@ function currentSettings(): PromptSettings {
   return settings;
 }
 
-/** Starts reading the number's current template when some business may need it; null otherwise. */
-export function fetchBackendPrompt(toNumber: string, requestId: string): Promise<BackendPrompt | null> {
-  if (!backendPromptPossible(currentSettings())) return Promise.resolve(null);
-  return (async () => {
-    try {
-      const { data, error } = await adminClient().rpc("backend_prompt", { to_number: toNumber })
-        .abortSignal(AbortSignal.timeout(PROMPT_TIMEOUT_MS));
-      if (!error) return (data as BackendPrompt | null) ?? null;
-      log("warn", "backend prompt not read; Retell's template answers", { request_id: requestId, error: error.message });
-    } catch (error) {
-      log("warn", "backend prompt not read; Retell's template answers", { request_id: requestId, error: String(error) });
-    }
-    return null;
-  })();
+async function readBackendPrompt(toNumber: string, requestId: string): Promise<BackendPrompt | null> {
+  try {
+    const { data, error } = await adminClient().rpc("backend_prompt", { to_number: toNumber })
+      .abortSignal(AbortSignal.timeout(PROMPT_TIMEOUT_MS));
+    if (!error) return (data as BackendPrompt | null) ?? null;
+    log("warn", "backend prompt not read; Retell's template answers", { request_id: requestId, error: error.message });
+  } catch (error) {
+    log("warn", "backend prompt not read; Retell's template answers", { request_id: requestId, error: String(error) });
+  }
+  return null;
 }
 
-/** The prompt for this business: the fetched one when it is on the backend prompt, else null. */
-export function backendPromptFor(userId: string | null, prompt: BackendPrompt | null): BackendPrompt | null {
-  return prompt && usesBackendPrompt(currentSettings(), userId) ? prompt : null;
+/**
+ * When every call gets the backend prompt (mode backend), starts reading the number's template
+ * alongside the inbound lookup; otherwise null, and no call pays for a read it does not need.
+ */
+export function startBackendPromptRead(toNumber: string, requestId: string): Promise<BackendPrompt | null> | null {
+  return currentSettings().mode === "backend" ? readBackendPrompt(toNumber, requestId) : null;
+}
+
+/**
+ * The prompt for this business: null unless it is on the backend prompt; the read started
+ * alongside the lookup, or (an allowlisted business in template mode) one read now.
+ */
+export function backendPromptFor(
+  userId: string | null,
+  toNumber: string,
+  started: Promise<BackendPrompt | null> | null,
+  requestId: string,
+): Promise<BackendPrompt | null> {
+  if (!usesBackendPrompt(currentSettings(), userId)) return Promise.resolve(null);
+  return started ?? readBackendPrompt(toNumber, requestId);
 }
