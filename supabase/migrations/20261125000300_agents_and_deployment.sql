@@ -65,7 +65,7 @@ grant select on public.agents to authenticated;
 -- Every shared (Model A) business of an industry answers with that industry's one Retell master
 -- agent, so a deleted or misconfigured master takes all of them down at once (audit section 9).
 -- The master-agent-health function reads each master at Retell every few minutes and reports
--- what it found here; this file adds the share of error disconnections of the master's recent
+-- what it found here; SQL adds the share of error disconnections of the master's recent
 -- calls, keeps the verdict per industry in master_agents, raises or resolves an ops alert, and
 -- makes the inbound webhook answer that industry's calls with the configured fallback agent
 -- (RETELL_FALLBACK_AGENT_ID_<INDUSTRY>) until the master is healthy again.
