@@ -1,5 +1,5 @@
 // The deployment record in Postgres, as the worker uses it: one RPC per step (see the migration
-// 20261125050000_agent_deployments.sql). Every step after the claim presents the lease; a step
+// 20261125000300_agents_and_deployment.sql). Every step after the claim presents the lease; a step
 // refused because the lease was lost raises LeaseLostError and the worker stops.
 import type { SupabaseClient } from "@supabase/supabase-js";
 

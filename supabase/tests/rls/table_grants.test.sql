@@ -1,7 +1,7 @@
 -- The whole Data API grant matrix of public: every privilege that anon, authenticated or
 -- service_role holds on a table, view or sequence, table-level or column-level, against the list
 -- below. A new table without grants, or a grant nobody meant, fails here. The list is what each
--- role uses (supabase/migrations/20261201000000_api_grants.sql says why).
+-- role uses (supabase/migrations/20261125000000_foundation.sql says why).
 begin;
 select plan(3);
 
