@@ -755,25 +755,6 @@ $$;
 comment on function private.raise_refusal_alert(text, text, uuid, text, timestamptz) is 'Tells operators (ops_alerts) that a business reached its call or SMS cap this period, or that an unknown number is in use; true only when this call raised the alert (it stays deduplicated while open).';
 revoke all on function private.raise_refusal_alert(text, text, uuid, text, timestamptz) from public, anon, authenticated, service_role;
 
-create function private.cap_notice(user_id uuid, usage_kind text, period_start timestamptz)
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select jsonb_build_object(
-    'kind', usage_kind, 'email', coalesce(p.email, u.email), 'business_name', p.business_name,
-    'period_start', period_start, 'period_end', l.period_end
-  )
-  from public.profiles p
-  join auth.users u on u.id = p.id
-  left join public.usage_limits l on l.user_id = p.id
-  where p.id = cap_notice.user_id and p.notify_email and coalesce(p.email, u.email) is not null
-$$;
-comment on function private.cap_notice(uuid, text, timestamptz) is 'Whom to email that a business reached its cap (null when the owner turned email notices off or has no address).';
-revoke all on function private.cap_notice(uuid, text, timestamptz) from public, anon, authenticated, service_role;
-
 -- A tool run that fails (Cal.com down, a timeout) gives its claim back at once, so Retell's retry,
 -- or the caller asking again, runs the tool again instead of hearing "still working on that" until
 -- the claim goes stale.

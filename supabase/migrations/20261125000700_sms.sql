@@ -188,13 +188,12 @@ as $$
 declare
   match record;
   refusal text;
-  alert_raised boolean := false;
   received jsonb;
 begin
   select * into match from private.business_for_number(inbound_sms_context.to_number, 'sms');
   refusal := private.refusal_reason(match.user_id, match.allowed, match.usage_reason);
   if refusal is not null then
-    alert_raised := private.raise_refusal_alert(refusal, 'sms', match.user_id, inbound_sms_context.to_number, match.period_start);
+    perform private.raise_refusal_alert(refusal, 'sms', match.user_id, inbound_sms_context.to_number, match.period_start);
   end if;
 
   -- The customer's message is kept whatever service the business gets; inbound SMS are free
@@ -210,12 +209,11 @@ begin
     'business', match.business,
     'agent', match.agent,
     'message_id', received -> 'message_id',
-    'keyword', received -> 'keyword',
-    'cap_notice', case when alert_raised and refusal = 'over_cap' then private.cap_notice(match.user_id, 'sms', match.period_start) end
+    'keyword', received -> 'keyword'
   );
 end
 $$;
-comment on function public.inbound_sms_context(text, text, text, text) is 'The Retell inbound webhook''s one round trip for chat_inbound: the business behind to_number and whether it may take the chat (as inbound_call_context, with cap_notice for its SMS cap), and the message stored through private.receive_sms (once per chat_id, keywords applied to the consent ledger).';
+comment on function public.inbound_sms_context(text, text, text, text) is 'The Retell inbound webhook''s one round trip for chat_inbound: the business behind to_number and whether it may take the chat (as inbound_call_context; the owner hears of the SMS cap from the usage warnings), and the message stored through private.receive_sms (once per chat_id, keywords applied to the consent ledger).';
 revoke all on function public.inbound_sms_context(text, text, text, text) from public, anon, authenticated, service_role;
 grant execute on function public.inbound_sms_context(text, text, text, text) to service_role;
 
