@@ -716,6 +716,31 @@ as $$ select recent_calls >= 5 and recent_error_calls * 4 > recent_calls $$;
 comment on function private.master_agent_is_erroring(integer, integer) is 'True when more than a quarter of at least 5 recent calls ended with an error_* disconnection: fewer calls say too little to fail over a whole industry.';
 revoke all on function private.master_agent_is_erroring(integer, integer) from public, anon, authenticated, service_role;
 
+-- What one check of an agent found: the problems seen at Retell, plus error_disconnections when
+-- too many of the agent's recent calls ended in an error. plpgsql, because public.calls is created
+-- by a later area.
+create function private.agent_health_findings(agent_id text, retell_problems text[])
+returns table (problems text[], recent_calls integer, recent_error_calls integer)
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return query
+  select coalesce(agent_health_findings.retell_problems, '{}')
+           || case when private.master_agent_is_erroring(recent.calls, recent.errors) then array['error_disconnections'] else '{}' end,
+         recent.calls, recent.errors
+  from (
+    select count(*)::integer as calls, count(*) filter (where c.disconnection_reason like 'error\_%')::integer as errors
+    from public.calls c
+    where c.agent_id = agent_health_findings.agent_id
+      and c.ended_at > now() - private.master_agent_error_window()
+  ) as recent;
+end
+$$;
+comment on function private.agent_health_findings(text, text[]) is 'One check of a master or dedicated agent: the problems found at Retell plus error_disconnections (private.master_agent_is_erroring over the calls that ended in private.master_agent_error_window()), and those call counts.';
+revoke all on function private.agent_health_findings(text, text[]) from public, anon, authenticated, service_role;
+
 -- Recording a check (the master-agent-health function, service role)
 create function public.record_master_agent_health(
   industry text,
@@ -742,14 +767,8 @@ begin
     raise exception 'retell_agent_id is required' using errcode = '22023';
   end if;
 
-  select count(*), count(*) filter (where c.disconnection_reason like 'error\_%')
-  into total, errors
-  from public.calls c
-  where c.agent_id = record_master_agent_health.retell_agent_id
-    and c.ended_at > now() - private.master_agent_error_window();
-
-  found := coalesce(record_master_agent_health.retell_problems, '{}')
-    || case when private.master_agent_is_erroring(total, errors) then array['error_disconnections'] else '{}' end;
+  select f.problems, f.recent_calls, f.recent_error_calls into found, total, errors
+  from private.agent_health_findings(record_master_agent_health.retell_agent_id, record_master_agent_health.retell_problems) f;
 
   insert into public.master_agents as m (industry, retell_agent_id, retell_agent_version, fallback_agent_id, healthy,
                                          problems, recent_calls, recent_error_calls, checked_at, unhealthy_since)
@@ -952,13 +971,8 @@ begin
   if target_user_id is null or record_dedicated_agent_health.retell_agent_id is null then
     raise exception 'target_user_id and retell_agent_id are required' using errcode = '22023';
   end if;
-  select count(*), count(*) filter (where c.disconnection_reason like 'error\_%')
-  into total, errors
-  from public.calls c
-  where c.agent_id = record_dedicated_agent_health.retell_agent_id
-    and c.ended_at > now() - private.master_agent_error_window();
-  found := coalesce(retell_problems, '{}')
-    || case when private.master_agent_is_erroring(total, errors) then array['error_disconnections'] else '{}' end;
+  select f.problems, f.recent_calls, f.recent_error_calls into found, total, errors
+  from private.agent_health_findings(record_dedicated_agent_health.retell_agent_id, record_dedicated_agent_health.retell_problems) f;
 
   insert into public.dedicated_agent_health as d (user_id, retell_agent_id, retell_agent_version, healthy, problems,
                                                   recent_calls, recent_error_calls, checked_at, unhealthy_since)
@@ -1001,8 +1015,8 @@ grant execute on function public.record_dedicated_agent_health(uuid, text, integ
 --
 -- With RETELL_PROMPT_MODE=backend (or a business on RETELL_BACKEND_PROMPT_ALLOWLIST) retell-inbound
 -- sends the current template with each call of a shared business instead of leaving the prompt to
--- the master's Retell LLM. It asks for it by the called number alongside the inbound lookup (in
--- parallel, so the call waits for neither twice), which leaves that lookup unchanged.
+-- the master's Retell LLM. It asks for it by the called number (alongside the inbound lookup in
+-- mode backend, after it for an allowlisted business), which leaves that lookup unchanged.
 create function public.backend_prompt(to_number text)
 returns jsonb
 language sql
