@@ -5,12 +5,13 @@
 // business could not fully serve is texted back once a day, unless they opted out. After each,
 // reconciliation (rolled back, so the shared database keeps its counters) finds nothing to correct.
 import { describe, expect, it } from "vitest";
-import { API_URL, fakeUrl } from "../../stack/config.ts";
+import { fakeUrl } from "../../stack/config.ts";
 import { postAsRetell, simulateCall } from "../../scripts/lib/call-simulator.ts";
 import { areaCodeInDaytime } from "../../scripts/lib/callers-by-local-time.ts";
 import { functionEnv } from "../../stack/functions.ts";
 import { sql } from "../helpers/stack.ts";
 import { newBusiness, storedCall, uniquePhone } from "../calls/fixtures.ts";
+import { customerTexts, sentTo } from "../sms/twilio.ts";
 
 const limitsOf = async (userId: string) =>
   (await sql`select call_minutes_used, calls_count, topup_call_minutes, sms_used from public.usage_limits where user_id = ${userId}`)[0];
@@ -42,10 +43,6 @@ const emailsTo = async (address: string): Promise<{ subject: string; text: strin
   return sent.filter((email) => email.to.includes(address) && email.idempotency_key?.startsWith("usage-warning:"));
 };
 
-const textsTo = async (phone: string): Promise<{ from: string; body: string }[]> => {
-  const sent: any[] = await (await fetch(`${fakeUrl("twilio")}/__control/messages`)).json();
-  return sent.filter((message) => message.to === phone);
-};
 
 describe("blocked callers", () => {
   it("a caller the owner blocked is answered blocked, recorded as refused and never billed", async () => {
@@ -184,8 +181,8 @@ describe("usage warnings", () => {
       `${business.businessName}: all call minutes of your plan are used`,
     ]);
     expect(emails[1].text).toMatch(/only takes callers' details/);
-    await expect.poll(async () => (await textsTo(ownerPhone)).length).toBe(2);
-    const texts = await textsTo(ownerPhone);
+    await expect.poll(async () => (await sentTo(ownerPhone)).length).toBe(2);
+    const texts = await sentTo(ownerPhone);
     expect(texts.every((text) => text.from === functionEnv().MASTER_SMS_NUMBER)).toBe(true);
 
     const { data } = await business.user.client.from("usage_warnings").select("kind, percent").order("percent");
@@ -220,8 +217,8 @@ describe("missed-call text-back", () => {
     const business = await newBusiness({ minutesAllowance: 10, minutesUsed: 10 });
     const caller = await daytimeCaller();
     const first = await simulateCall({ to: business.number, from: caller, minutes: 1 });
-    await expect.poll(async () => (await textsTo(caller)).length).toBe(1);
-    const [text] = await textsTo(caller);
+    await expect.poll(async () => (await sentTo(caller)).length).toBe(1);
+    const [text] = await sentTo(caller);
     expect(text.from).toBe(business.number);
     expect(text.body).toMatch(new RegExp(`^${business.businessName} here: we got your call`));
     expect(await textBackOf(first.callId)).toMatchObject({ reason: "message_only", skip_reason: null });
@@ -230,7 +227,7 @@ describe("missed-call text-back", () => {
     for (const step of first.steps.filter((s) => s.path === "retell-webhook")) await postAsRetell(step.path, step.request);
     const second = await simulateCall({ to: business.number, from: caller, minutes: 1 });
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(await textsTo(caller)).toHaveLength(1);
+    expect(await sentTo(caller)).toHaveLength(1);
     expect(await textBackOf(second.callId)).toBeUndefined();
 
     const { data } = await business.user.client.from("sms_messages").select("direction, body, status, to_number").eq("to_number", caller);
@@ -242,19 +239,15 @@ describe("missed-call text-back", () => {
     await business.user.client.from("profiles").update({ text_back_message: "Sorry we missed you! Book at example.com/book" }).eq("id", business.user.id);
     const caller = await daytimeCaller();
     const call = await simulateCall({ to: business.number, from: caller, minutes: 1, analysis: UNSUCCESSFUL });
-    await expect.poll(async () => (await textsTo(caller)).map((t) => t.body)).toEqual(["Sorry we missed you! Book at example.com/book"]);
+    await expect.poll(async () => (await sentTo(caller)).map((t) => t.body)).toEqual(["Sorry we missed you! Book at example.com/book"]);
     expect(await textBackOf(call.callId)).toMatchObject({ reason: "unsuccessful" });
 
     const stopped = await daytimeCaller();
-    const stop = await fetch(`${fakeUrl("twilio")}/__control/inbound`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ url: `${API_URL}/functions/v1/sms-inbound`, From: stopped, To: business.number, Body: "STOP" }),
-    });
+    const stop = await customerTexts(business, stopped, "STOP");
     expect(stop.status).toBe(200);
     const refused = await simulateCall({ to: business.number, from: stopped, minutes: 1, analysis: UNSUCCESSFUL });
     await expect.poll(async () => (await textBackOf(refused.callId))?.skip_reason).toBe("recipient_opted_out");
-    expect(await textsTo(stopped)).toHaveLength(0);
+    expect(await sentTo(stopped)).toHaveLength(0);
   });
 
   it("a caller in their night is not texted, then or later: the refusal is kept on the text-back and in the conversation", async () => {
@@ -270,7 +263,7 @@ describe("missed-call text-back", () => {
     expect(data).toEqual([{ status: "refused", error_code: "quiet_hours" }]);
     await sql`select private.run_cron_job('kick-queued-sms')`;
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(await textsTo(caller)).toHaveLength(0);
+    expect(await sentTo(caller)).toHaveLength(0);
   });
 
   it("a served call, a blocked or empty one, or a business that turned it off texts nobody", async () => {
