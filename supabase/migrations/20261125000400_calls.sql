@@ -720,39 +720,34 @@ comment on function public.record_demo_call(text, text, text, text) is 'Records 
 revoke all on function public.record_demo_call(text, text, text, text) from public, anon, authenticated, service_role;
 grant execute on function public.record_demo_call(text, text, text, text) to service_role;
 
--- Telling the business it reached its cap. The inbound lookups raise the operators' alert once per
--- business, usage kind and billing period, and say when they raised it, with where to write,
--- so the inbound function emails the owner once (after answering the caller). SMS caps and
--- call-minute caps have separate alerts.
+-- Telling operators a call or text was refused. The inbound lookups raise the alert once per
+-- business, usage kind and billing period (the owner hears of the cap from the usage warnings).
+-- SMS caps and call-minute caps have separate alerts.
 create function private.raise_refusal_alert(refusal text, usage_kind text, user_id uuid, business_number text, period_start timestamptz)
-returns boolean
+returns void
 language sql
 security definer
 set search_path = ''
 as $$
-  with raised as (
-    insert into public.ops_alerts (kind, severity, message, user_id, details, dedupe_key)
-    select v.kind, 'warning', v.message, raise_refusal_alert.user_id,
-           jsonb_build_object('phone_number', business_number, 'period_start', period_start), v.dedupe_key
-    from (values
-      ('over_cap', 'call', 'usage_cap_reached',
-       'A business used all its call minutes: callers only get their message taken until it tops up or the period renews.',
-       'usage_cap_reached:' || raise_refusal_alert.user_id || ':' || coalesce(period_start::text, 'none')),
-      ('over_cap', 'sms', 'sms_cap_reached',
-       'A business used all its SMS: texts are kept, and the agent only takes messages until it tops up or the period renews.',
-       'sms_cap_reached:' || raise_refusal_alert.user_id || ':' || coalesce(period_start::text, 'none')),
-      ('unknown_number', 'call', 'unknown_inbound_number', 'A call reached a number that belongs to no business.',
-       'unknown_inbound_number:' || coalesce(business_number, 'none')),
-      ('unknown_number', 'sms', 'unknown_inbound_number', 'An SMS reached a number that belongs to no business.',
-       'unknown_inbound_number:' || coalesce(business_number, 'none'))
-    ) as v(refusal, usage_kind, kind, message, dedupe_key)
-    where v.refusal = raise_refusal_alert.refusal and v.usage_kind = raise_refusal_alert.usage_kind
-    on conflict (dedupe_key) where resolved_at is null do nothing
-    returning 1
-  )
-  select exists (select 1 from raised)
+  insert into public.ops_alerts (kind, severity, message, user_id, details, dedupe_key)
+  select v.kind, 'warning', v.message, raise_refusal_alert.user_id,
+         jsonb_build_object('phone_number', business_number, 'period_start', period_start), v.dedupe_key
+  from (values
+    ('over_cap', 'call', 'usage_cap_reached',
+     'A business used all its call minutes: callers only get their message taken until it tops up or the period renews.',
+     'usage_cap_reached:' || raise_refusal_alert.user_id || ':' || coalesce(period_start::text, 'none')),
+    ('over_cap', 'sms', 'sms_cap_reached',
+     'A business used all its SMS: texts are kept, and the agent only takes messages until it tops up or the period renews.',
+     'sms_cap_reached:' || raise_refusal_alert.user_id || ':' || coalesce(period_start::text, 'none')),
+    ('unknown_number', 'call', 'unknown_inbound_number', 'A call reached a number that belongs to no business.',
+     'unknown_inbound_number:' || coalesce(business_number, 'none')),
+    ('unknown_number', 'sms', 'unknown_inbound_number', 'An SMS reached a number that belongs to no business.',
+     'unknown_inbound_number:' || coalesce(business_number, 'none'))
+  ) as v(refusal, usage_kind, kind, message, dedupe_key)
+  where v.refusal = raise_refusal_alert.refusal and v.usage_kind = raise_refusal_alert.usage_kind
+  on conflict (dedupe_key) where resolved_at is null do nothing
 $$;
-comment on function private.raise_refusal_alert(text, text, uuid, text, timestamptz) is 'Tells operators (ops_alerts) that a business reached its call or SMS cap this period, or that an unknown number is in use; true only when this call raised the alert (it stays deduplicated while open).';
+comment on function private.raise_refusal_alert(text, text, uuid, text, timestamptz) is 'Tells operators (ops_alerts) that a business reached its call or SMS cap this period, or that an unknown number is in use; deduplicated while the alert is open.';
 revoke all on function private.raise_refusal_alert(text, text, uuid, text, timestamptz) from public, anon, authenticated, service_role;
 
 -- A tool run that fails (Cal.com down, a timeout) gives its claim back at once, so Retell's retry,
